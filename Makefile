@@ -22,8 +22,10 @@ deps:
 # then the transport suite over kernel SCTP inside a qemu VM.
 test: deps unit vmtest
 
+# SIGPOOL_REQUIRE_TOOLS turns a missing tshark, nft or root into a failure
+# instead of a skip, so conformance and fault tests always run here and in CI.
 unit:
-	$(GO) test -count=1 ./...
+	SIGPOOL_REQUIRE_TOOLS=1 $(GO) test -count=1 ./...
 
 vmtest: deps
 	@scripts/vmtest.sh
