@@ -341,6 +341,7 @@ copy_with_libs() {
 
 summarize_and_exit() { # prints the summary from the result lines, exits
 	local log=$1 why=$2 d rc fails=0 name n_pass n_fail n_skip failed counts
+	local t_pass=0 t_fail=0 t_skip=0
 	echo "vmtest: ---- summary (kernel $kver; VM ${vm_secs:-0} s; total $(elapsed) s) ----"
 	for d in "${order[@]}"; do
 		name=""
@@ -356,6 +357,7 @@ summarize_and_exit() { # prints the summary from the result lines, exits
 		# Top-level test results between this binary's markers.
 		read -r n_pass n_fail n_skip < <(sed -n "/^VMTEST-BEGIN $name /,/^VMTEST-END $name /p" "$log" |
 			awk '/^--- PASS: /{p++} /^--- FAIL: /{f++} /^--- SKIP: /{s++} END{print p+0, f+0, s+0}')
+		t_pass=$((t_pass + n_pass)) t_fail=$((t_fail + n_fail)) t_skip=$((t_skip + n_skip))
 		counts="$((n_pass + n_fail + n_skip)) tests"
 		[ "$n_skip" -eq 0 ] || counts="$counts, $n_skip skipped"
 		[ "$n_fail" -eq 0 ] || counts="$counts, $n_fail failed"
@@ -374,6 +376,8 @@ summarize_and_exit() { # prints the summary from the result lines, exits
 			fails=1
 		fi
 	done
+	# Totals in the plain form scripts/test.sh adds up.
+	echo "vmtest: $t_pass passed, $t_fail failed, $t_skip skipped"
 	if [ "$fails" -eq 0 ]; then
 		echo "vmtest: PASS"
 		exit 0

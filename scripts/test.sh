@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# make test: every host test (unit, integration, tshark conformance, netns
+# fault tests), then the transport suite over kernel SCTP in the qemu VM.
+# Prints package results and failures, and ends with one totals line.
+set -uo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+
+log=$(mktemp "${TMPDIR:-/tmp}/sigpool-test.XXXXXX")
+trap 'rm -f "$log"' EXIT
+
+# SIGPOOL_REQUIRE_TOOLS turns a missing tshark, nft or root into a failure
+# instead of a skip, so conformance and fault tests always run here and in CI.
+echo "test: go test ./... (host)"
+SIGPOOL_REQUIRE_TOOLS=1 go test -count=1 -v ./... >"$log" 2>&1
+host_rc=$?
+grep -E '^(ok|FAIL|panic:)|^\s*--- FAIL' "$log"
+if [ "$host_rc" -ne 0 ]; then
+	echo "test: host failures in detail:"
+	# A failing test's messages sit between its RUN line and its result.
+	awk '/^=== RUN/{buf=""} {buf=buf $0 "\n"} /^\s*--- FAIL/{printf "%s", buf; buf=""} /^(panic:|FAIL\s)/{print}' "$log" | tail -n 300
+fi
+h_pass=$(grep -cE '^\s*--- PASS' "$log")
+h_fail=$(grep -cE '^\s*--- FAIL' "$log")
+h_skip=$(grep -cE '^\s*--- SKIP' "$log")
+[ "$host_rc" -eq 0 ] || [ "$h_fail" -gt 0 ] || h_fail=1 # a build failure or panic counts
+
+echo "test: transport suite over kernel SCTP (qemu VM)"
+VMTEST_QUIET=${VMTEST_QUIET:-1} scripts/vmtest.sh | tee "$log"
+vm_rc=${PIPESTATUS[0]}
+read -r v_pass v_fail v_skip < <(sed -n 's/^vmtest: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$log" | tail -1)
+v_pass=${v_pass:-0} v_fail=${v_fail:-0} v_skip=${v_skip:-0}
+[ "$vm_rc" -eq 0 ] || [ "$v_fail" -gt 0 ] || v_fail=1 # the VM gave no result
+
+echo "test: $((h_pass + v_pass)) passed, $((h_fail + v_fail)) failed, $((h_skip + v_skip)) skipped"
+[ "$host_rc" -eq 0 ] && [ "$vm_rc" -eq 0 ]
