@@ -56,20 +56,12 @@ func (*EndpointKeepAliveAck) Type() MessageType { return ASAPEndpointKeepAliveAc
 
 // AppendTo appends the encoded message to b.
 func (m *EndpointKeepAliveAck) AppendTo(b []byte) ([]byte, error) {
-	e := newMessageEncoder(b, ASAPEndpointKeepAliveAck, 0)
-	e.poolHandle(m.PoolHandle)
-	e.peIdentifier(m.PEIdentifier)
-	return e.finish()
+	return appendHandleAndID(b, ASAPEndpointKeepAliveAck, m.PoolHandle, m.PEIdentifier)
 }
 
-func (m *EndpointKeepAliveAck) decode(d *decoder, _ uint8, off, end int) error {
-	var p params
-	const bits = bitPoolHandle | bitPEIdentifier
-	if err := d.collect(off, end, paramRules{allowed: bits, required: bits}, &p); err != nil {
-		return err
-	}
-	m.PoolHandle, m.PEIdentifier = p.handle, p.peID
-	return nil
+func (m *EndpointKeepAliveAck) decode(d *decoder, _ uint8, off, end int) (err error) {
+	m.PoolHandle, m.PEIdentifier, err = d.handleAndID(off, end)
+	return err
 }
 
 // EndpointUnreachable (ASAP 0x09, section 2.2.9): a PU reports a PE it
@@ -84,18 +76,10 @@ func (*EndpointUnreachable) Type() MessageType { return ASAPEndpointUnreachable 
 
 // AppendTo appends the encoded message to b.
 func (m *EndpointUnreachable) AppendTo(b []byte) ([]byte, error) {
-	e := newMessageEncoder(b, ASAPEndpointUnreachable, 0)
-	e.poolHandle(m.PoolHandle)
-	e.peIdentifier(m.PEIdentifier)
-	return e.finish()
+	return appendHandleAndID(b, ASAPEndpointUnreachable, m.PoolHandle, m.PEIdentifier)
 }
 
-func (m *EndpointUnreachable) decode(d *decoder, _ uint8, off, end int) error {
-	var p params
-	const bits = bitPoolHandle | bitPEIdentifier
-	if err := d.collect(off, end, paramRules{allowed: bits, required: bits}, &p); err != nil {
-		return err
-	}
-	m.PoolHandle, m.PEIdentifier = p.handle, p.peID
-	return nil
+func (m *EndpointUnreachable) decode(d *decoder, _ uint8, off, end int) (err error) {
+	m.PoolHandle, m.PEIdentifier, err = d.handleAndID(off, end)
+	return err
 }

@@ -40,20 +40,12 @@ func (*Deregistration) Type() MessageType { return ASAPDeregistration }
 
 // AppendTo appends the encoded message to b.
 func (m *Deregistration) AppendTo(b []byte) ([]byte, error) {
-	e := newMessageEncoder(b, ASAPDeregistration, 0)
-	e.poolHandle(m.PoolHandle)
-	e.peIdentifier(m.PEIdentifier)
-	return e.finish()
+	return appendHandleAndID(b, ASAPDeregistration, m.PoolHandle, m.PEIdentifier)
 }
 
-func (m *Deregistration) decode(d *decoder, _ uint8, off, end int) error {
-	var p params
-	const bits = bitPoolHandle | bitPEIdentifier
-	if err := d.collect(off, end, paramRules{allowed: bits, required: bits}, &p); err != nil {
-		return err
-	}
-	m.PoolHandle, m.PEIdentifier = p.handle, p.peID
-	return nil
+func (m *Deregistration) decode(d *decoder, _ uint8, off, end int) (err error) {
+	m.PoolHandle, m.PEIdentifier, err = d.handleAndID(off, end)
+	return err
 }
 
 // RegistrationResponse (ASAP 0x03, section 2.2.3): the registrar's answer
@@ -129,4 +121,25 @@ func (m *DeregistrationResponse) decode(d *decoder, _ uint8, off, end int) error
 		m.Error = &oe
 	}
 	return nil
+}
+
+// appendHandleAndID encodes the messages whose body is just a Pool Handle
+// and a PE Identifier: Deregistration, Endpoint Keep-Alive Ack and Endpoint
+// Unreachable.
+func appendHandleAndID(b []byte, t MessageType, h PoolHandle, id PEIdentifier) ([]byte, error) {
+	e := newMessageEncoder(b, t, 0)
+	e.poolHandle(h)
+	e.peIdentifier(id)
+	return e.finish()
+}
+
+// handleAndID decodes the body appendHandleAndID encodes; both parameters
+// are mandatory.
+func (d *decoder) handleAndID(off, end int) (PoolHandle, PEIdentifier, error) {
+	var p params
+	const bits = bitPoolHandle | bitPEIdentifier
+	if err := d.collect(off, end, paramRules{allowed: bits, required: bits}, &p); err != nil {
+		return nil, 0, err
+	}
+	return p.handle, p.peID, nil
 }
