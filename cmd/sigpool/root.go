@@ -12,5 +12,7 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVersionCommand())
+	root.AddCommand(newPECommand())
+	root.AddCommand(newPUCommand())
 	return root
 }

@@ -1,0 +1,226 @@
+package asap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/sigpool/sigpool/transport"
+	"github.com/sigpool/sigpool/wire"
+)
+
+// loop is the event loop a driver runs around a core: inputs are closures
+// run in the loop goroutine with the current time; their actions go to
+// exec; tick and next give the core's deadline handling.
+type loop struct {
+	in   chan func(now time.Time) []Action
+	done chan struct{}
+}
+
+func newLoop() *loop {
+	return &loop{in: make(chan func(time.Time) []Action, 64), done: make(chan struct{})}
+}
+
+// post queues f for the loop; false once the loop has ended.
+func (l *loop) post(ctx context.Context, f func(time.Time) []Action) bool {
+	select {
+	case l.in <- f:
+		return true
+	case <-l.done:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// call runs f in the loop and waits until it has run.
+func (l *loop) call(ctx context.Context, f func(time.Time) []Action) error {
+	ran := make(chan struct{})
+	if !l.post(ctx, func(now time.Time) []Action { defer close(ran); return f(now) }) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return ErrClosed
+	}
+	select {
+	case <-ran:
+		return nil
+	case <-l.done:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run drives the loop until ctx ends or stop returns true.
+func (l *loop) run(ctx context.Context, tick func(time.Time) []Action, next func() time.Time, exec func([]Action), stop func() bool) {
+	defer close(l.done)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		if stop() {
+			return
+		}
+		var tc <-chan time.Time
+		if d := next(); !d.IsZero() {
+			timer.Reset(max(time.Until(d), 0))
+			tc = timer.C
+		}
+		select {
+		case f := <-l.in:
+			exec(f(time.Now()))
+		case <-tc:
+			exec(tick(time.Now()))
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// assocSet holds a driver's registrar associations by AssocID.
+type assocSet struct {
+	mu   sync.Mutex
+	next AssocID
+	m    map[AssocID]transport.Association
+}
+
+func (s *assocSet) add(a transport.Association) AssocID {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[AssocID]transport.Association{}
+	}
+	s.next++
+	s.m[s.next] = a
+	return s.next
+}
+
+func (s *assocSet) get(id AssocID) transport.Association {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[id]
+}
+
+func (s *assocSet) remove(id AssocID) transport.Association {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.m[id]
+	delete(s.m, id)
+	return a
+}
+
+func (s *assocSet) all() []transport.Association {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]transport.Association, 0, len(s.m))
+	for _, a := range s.m {
+		out = append(out, a)
+	}
+	return out
+}
+
+// sendASAP marshals m and sends it on a with PPID 11.
+func sendASAP(ctx context.Context, a transport.Association, m wire.Message) error {
+	b, err := wire.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("asap: encode %v: %w", m.Type(), err)
+	}
+	if err := a.Send(ctx, transport.Message{PPID: wire.PPIDASAP, Data: b}); err != nil {
+		return fmt.Errorf("asap: send %v: %w", m.Type(), err)
+	}
+	return nil
+}
+
+// registrarConfig is the transport configuration towards registrars.
+func registrarConfig(p transport.Profile, f transport.Framing, log *zap.Logger) transport.Config {
+	return transport.Config{Profile: p, Framing: f, PPID: wire.PPIDASAP, Logger: log}
+}
+
+// readASAP reads ASAP messages from a registrar association and hands them
+// to onMsg until the association ends; then it calls onEnd with the reason.
+func readASAP(ctx context.Context, a transport.Association, log *zap.Logger, onMsg func(wire.Message), onEnd func(error)) {
+	for {
+		m, err := a.Recv(ctx)
+		if err != nil {
+			onEnd(err)
+			return
+		}
+		if m.PPID != wire.PPIDASAP {
+			log.Debug("ignoring non-ASAP message from registrar", zap.Uint32("ppid", m.PPID))
+			continue
+		}
+		msg, _, err := wire.DecodeASAP(m.Data)
+		if err != nil {
+			log.Warn("undecodable ASAP message from registrar", zap.Error(err))
+			var de *wire.DecodeError
+			if errors.As(err, &de) {
+				if oe := de.OperationError(); oe != nil {
+					_ = sendASAP(ctx, a, &wire.ASAPErrorMessage{Error: *oe})
+				}
+			}
+			continue
+		}
+		onMsg(msg)
+	}
+}
+
+// dialAddress turns a PE's user transport into a transport address.
+func dialAddress(t wire.Transport) (string, error) {
+	var scheme string
+	switch t.Kind {
+	case wire.TransportTCP:
+		scheme = "tcp"
+	case wire.TransportSCTP:
+		scheme = "sctp"
+	default:
+		return "", fmt.Errorf("asap: PE user transport %v: only TCP and SCTP are supported", t.Kind)
+	}
+	if len(t.Addresses) == 0 {
+		return "", fmt.Errorf("asap: PE user transport %v has no address", t)
+	}
+	hosts := make([]string, len(t.Addresses))
+	for i, a := range t.Addresses {
+		if a.Is6() && !a.Is4In6() {
+			hosts[i] = "[" + a.String() + "]"
+		} else {
+			hosts[i] = a.Unmap().String()
+		}
+	}
+	return fmt.Sprintf("%s://%s:%d", scheme, strings.Join(hosts, ","), t.Port), nil
+}
+
+// userTransport describes a listener as a PE user transport.
+func userTransport(address string, addrs []netip.AddrPort) (wire.Transport, error) {
+	a, err := transport.ParseAddress(address)
+	if err != nil {
+		return wire.Transport{}, fmt.Errorf("asap: listen address %q: %w", address, err)
+	}
+	if len(addrs) == 0 {
+		return wire.Transport{}, fmt.Errorf("asap: listener on %q has no address", address)
+	}
+	kind := wire.TransportTCP
+	if a.Scheme == transport.SchemeSCTP || (a.Scheme == transport.SchemeAuto && transport.KernelSCTP() == nil) {
+		kind = wire.TransportSCTP
+	}
+	t := wire.Transport{Kind: kind, Port: addrs[0].Port(), Use: wire.TransportUseDataPlusControl}
+	for _, ap := range addrs {
+		t.Addresses = append(t.Addresses, ap.Addr().Unmap())
+		if kind == wire.TransportTCP {
+			break // TCP carries exactly one address
+		}
+	}
+	return t, nil
+}
+
+func nopIfNil(l *zap.Logger) *zap.Logger {
+	if l == nil {
+		return zap.NewNop()
+	}
+	return l
+}
