@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sigpool/sigpool/policy"
 	"github.com/sigpool/sigpool/transport"
 	"github.com/sigpool/sigpool/wire"
 )
@@ -42,7 +43,7 @@ type cacheEntry struct {
 	elements []wire.PoolElement
 	policy   wire.PolicyType
 	expires  time.Time
-	rr       uint64
+	view     poolView
 }
 
 type resolution struct {
@@ -61,6 +62,7 @@ type PUCore struct {
 	t     Timers
 	items uint32
 	rnd   *rand.Rand
+	reg   *policy.Registry
 	link  regLink
 
 	cache   map[string]*cacheEntry
@@ -81,7 +83,7 @@ func NewPUCore(cfg PUCoreConfig) (*PUCore, error) {
 		rnd = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
 	return &PUCore{
-		t: t, items: cfg.Items, rnd: rnd,
+		t: t, items: cfg.Items, rnd: rnd, reg: policy.Standard(),
 		link:    newRegLink(cfg.Registrars, t.ReconnectMin, t.ReconnectMax),
 		cache:   map[string]*cacheEntry{},
 		pending: map[string]*resolution{},
@@ -122,27 +124,17 @@ func (c *PUCore) Select(now time.Time, handle wire.PoolHandle, exclude ...wire.P
 	if e == nil {
 		return wire.PoolElement{}, fmt.Errorf("asap: select in pool %v: %w (not resolved)", handle, ErrEmptyPool)
 	}
-	cands := c.usable(now, e, exclude)
-	i := selectPE(e.policy, cands, &e.rr, c.rnd)
-	if i < 0 {
+	avoid := slices.Clone(exclude)
+	for id, until := range c.failed[string(e.handle)] {
+		if now.Before(until) {
+			avoid = append(avoid, id)
+		}
+	}
+	pe, ok := e.view.selectPE(c.reg, e.policy, c.rnd, avoid)
+	if !ok {
 		return wire.PoolElement{}, fmt.Errorf("asap: select in pool %v (%d known, all unreachable or excluded): %w", handle, len(e.elements), ErrEmptyPool)
 	}
-	return cands[i], nil
-}
-
-func (c *PUCore) usable(now time.Time, e *cacheEntry, exclude []wire.PEIdentifier) []wire.PoolElement {
-	bad := c.failed[string(e.handle)]
-	var out []wire.PoolElement
-	for _, pe := range e.elements {
-		if until, ok := bad[pe.Identifier]; ok && now.Before(until) {
-			continue
-		}
-		if slices.Contains(exclude, pe.Identifier) {
-			continue
-		}
-		out = append(out, pe)
-	}
-	return out
+	return pe, nil
 }
 
 // Unreachable records that PE id of handle could not be reached: it is
@@ -240,6 +232,7 @@ func (c *PUCore) Message(now time.Time, id AssocID, m wire.Message) []Action {
 		c.cache[key] = e
 	}
 	e.elements = slices.Clone(hr.PoolElements)
+	e.view.update(e.elements)
 	e.expires = now.Add(c.t.CacheTTL)
 	switch {
 	case hr.Policy != nil:

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigpool/sigpool/policy"
 	"github.com/sigpool/sigpool/wire"
 )
 
@@ -225,26 +226,58 @@ func TestPUUnreachableAndSelection(t *testing.T) {
 	sentMsg[*wire.EndpointUnreachable](t, c2.AssocUp(t0, 4, 0), 4)
 }
 
-func TestSelectFallbackPolicies(t *testing.T) {
+func TestPoolViewSelectsByPolicy(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(3, 4))
+	reg := policy.Standard()
 	pes := pool(1, 2, 3)
 	pes[0].Policy = wire.Policy{Type: wire.PolicyLeastUsed, Load: wire.FractionOf(0.5)}
 	pes[1].Policy = wire.Policy{Type: wire.PolicyLeastUsed, Load: wire.FractionOf(0.1)}
 	pes[2].Policy = wire.Policy{Type: wire.PolicyLeastUsed, Load: wire.FractionOf(0.9)}
-	var rr uint64
-	if i := selectPE(wire.PolicyLeastUsed, pes, &rr, rnd); i != 1 {
-		t.Fatalf("least used picked %d", i)
+	var v poolView
+	v.update(pes)
+	if pe, ok := v.selectPE(reg, wire.PolicyLeastUsed, rnd, nil); !ok || pe.Identifier != 2 {
+		t.Fatalf("least used picked %v (%v), want PE 2", pe.Identifier, ok)
 	}
-	pes[0].Policy = wire.Policy{Type: wire.PolicyWeightedRandom, Weight: 0}
-	pes[1].Policy = wire.Policy{Type: wire.PolicyWeightedRandom, Weight: 0}
-	pes[2].Policy = wire.Policy{Type: wire.PolicyWeightedRandom, Weight: 5}
-	for i := 0; i < 20; i++ {
-		if j := selectPE(wire.PolicyWeightedRandom, pes, &rr, rnd); j != 2 {
-			t.Fatalf("weighted random picked %d", j)
+	if pe, ok := v.selectPE(reg, wire.PolicyLeastUsed, rnd, []wire.PEIdentifier{2}); !ok || pe.Identifier != 1 {
+		t.Fatalf("least used avoiding PE 2 picked %v (%v), want PE 1", pe.Identifier, ok)
+	}
+
+	for i := range pes {
+		pes[i].Policy = wire.Policy{Type: wire.PolicyWeightedRandom}
+	}
+	pes[2].Policy.Weight = 5
+	v.update(pes)
+	for range 20 {
+		if pe, _ := v.selectPE(reg, wire.PolicyWeightedRandom, rnd, nil); pe.Identifier != 3 {
+			t.Fatalf("weighted random with weights 0,0,5 picked PE %v", pe.Identifier)
 		}
 	}
-	if selectPE(wire.PolicyRoundRobin, nil, &rr, rnd) != -1 {
-		t.Fatal("empty pool")
+
+	// Round robin goes round, and a refresh that drops a PE keeps the
+	// position of the others.
+	for i := range pes {
+		pes[i].Policy = wire.Policy{Type: wire.PolicyRoundRobin}
+	}
+	v = poolView{}
+	v.update(pes)
+	var got []wire.PEIdentifier
+	for range 4 {
+		pe, _ := v.selectPE(reg, wire.PolicyRoundRobin, rnd, nil)
+		got = append(got, pe.Identifier)
+	}
+	if want := []wire.PEIdentifier{1, 2, 3, 1}; !slices.Equal(got, want) {
+		t.Fatalf("round robin %v, want %v", got, want)
+	}
+	v.update(pes[1:])
+	if pe, _ := v.selectPE(reg, wire.PolicyRoundRobin, rnd, nil); pe.Identifier != 2 {
+		t.Fatalf("after PE 1 left, round robin picked %v, want 2", pe.Identifier)
+	}
+
+	if _, ok := v.selectPE(reg, wire.PolicyRoundRobin, rnd, []wire.PEIdentifier{2, 3}); ok {
+		t.Fatal("every PE avoided: want no selection")
+	}
+	if _, ok := (&poolView{}).selectPE(reg, wire.PolicyRoundRobin, rnd, nil); ok {
+		t.Fatal("empty pool: want no selection")
 	}
 }
 

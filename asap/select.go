@@ -1,84 +1,58 @@
 package asap
 
 import (
-	"math/rand/v2"
-
+	"github.com/sigpool/sigpool/policy"
 	"github.com/sigpool/sigpool/wire"
 )
 
-// selectPE picks one PE of a pool by the pool's policy.
-//
-// FALLBACK: package policy (RFC 5356 selection shared with the registrar)
-// was not available when this was written; this is a minimal local
-// implementation, to be replaced by policy's selection:
-//   - Round Robin, Weighted Round Robin: round robin over the list (weights
-//     ignored);
-//   - Random, Weighted Random (and the DPF variant): random, weighted by
-//     Weight when the weights are not all zero;
-//   - Priority: the highest Priority, round robin among equals;
-//   - every Least Used variant: the lowest Load (degradation and priority
-//     ignored), round robin among equals;
-//   - anything else: round robin.
-//
-// rr is the pool's round-robin counter, advanced on each pick.
-func selectPE(pol wire.PolicyType, pes []wire.PoolElement, rr *uint64, rnd *rand.Rand) int {
-	if len(pes) == 0 {
-		return -1
+// poolView is a PU's selection view of one resolved pool: the elements the
+// registrar returned and the policy state over them. It uses package
+// policy, the same RFC 5356 selection the registrar runs, so local choices
+// follow the pool's policy (weights, priorities, loads, round-robin
+// position) rather than an approximation of it.
+type poolView struct {
+	elements []wire.PoolElement
+	members  policy.Pool
+	dst      []int
+}
+
+// update replaces the elements with a fresh resolution. Members still
+// present keep their selection state (round-robin position, degradation);
+// members gone are removed; new ones join at the end of the round.
+func (v *poolView) update(pes []wire.PoolElement) {
+	v.elements = append(v.elements[:0], pes...)
+	keep := make(map[wire.PEIdentifier]bool, len(pes))
+	for _, pe := range pes {
+		keep[pe.Identifier] = true
 	}
-	next := func(cands []int) int {
-		i := cands[int(*rr%uint64(len(cands)))]
-		*rr++
-		return i
+	for i := v.members.Len() - 1; i >= 0; i-- {
+		if !keep[v.members.Members[i].ID] {
+			v.members.RemoveAt(i)
+		}
 	}
-	all := make([]int, len(pes))
-	for i := range pes {
-		all[i] = i
+	for _, pe := range pes {
+		v.members.Upsert(pe.Identifier, pe.Policy)
 	}
-	switch pol {
-	case wire.PolicyRandom, wire.PolicyWeightedRandom, wire.PolicyWeightedRandomWithDPF:
-		var total uint64
-		for _, pe := range pes {
-			total += uint64(pe.Policy.Weight)
-		}
-		if pol == wire.PolicyRandom || total == 0 {
-			return rnd.IntN(len(pes))
-		}
-		x := rnd.Uint64N(total)
-		for i, pe := range pes {
-			if x < uint64(pe.Policy.Weight) {
-				return i
-			}
-			x -= uint64(pe.Policy.Weight)
-		}
-		return len(pes) - 1
-	case wire.PolicyPriority:
-		best := pes[0].Policy.Priority
-		for _, pe := range pes {
-			best = max(best, pe.Policy.Priority)
-		}
-		var c []int
-		for i, pe := range pes {
-			if pe.Policy.Priority == best {
-				c = append(c, i)
-			}
-		}
-		return next(c)
-	case wire.PolicyLeastUsed, wire.PolicyLeastUsedWithDegradation, wire.PolicyPriorityLeastUsed,
-		wire.PolicyRandomizedLeastUsed, wire.PolicyRandomizedPriorityLeastUsed,
-		wire.PolicyRandomizedLeastUsedWithDegradation, wire.PolicyPriorityLeastUsedWithDegradation,
-		wire.PolicyRandomizedPriorityLeastUsedWithDegradation, wire.PolicyLeastUsedWithDPF,
-		wire.PolicyLeastUsedWithDegradationAndDPF:
-		best := pes[0].Policy.Load
-		for _, pe := range pes {
-			best = min(best, pe.Policy.Load)
-		}
-		var c []int
-		for i, pe := range pes {
-			if pe.Policy.Load == best {
-				c = append(c, i)
-			}
-		}
-		return next(c)
+}
+
+// selectPE picks one element by the pool's policy, never one in avoid. It
+// returns false when no element is left. An unknown policy type (a peer's
+// extension this build lacks) falls back to round robin, which every PE
+// of any pool can serve.
+func (v *poolView) selectPE(reg *policy.Registry, t wire.PolicyType, r policy.Rand, avoid []wire.PEIdentifier) (wire.PoolElement, bool) {
+	p, ok := reg.Lookup(t)
+	if !ok {
+		p, _ = reg.Lookup(wire.PolicyRoundRobin)
 	}
-	return next(all)
+	v.dst = p.Select(&v.members, policy.Request{N: 1, Hints: policy.Hints{Avoid: avoid}}, r, v.dst[:0])
+	if len(v.dst) == 0 {
+		return wire.PoolElement{}, false
+	}
+	id := v.members.Members[v.dst[0]].ID
+	for _, pe := range v.elements {
+		if pe.Identifier == id {
+			return pe, true
+		}
+	}
+	return wire.PoolElement{}, false
 }
