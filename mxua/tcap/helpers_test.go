@@ -1,0 +1,25 @@
+package tcap
+
+import (
+	"encoding/hex"
+	"strings"
+)
+
+// hx decodes hex written with spaces and line breaks for readability.
+func hx(s string) []byte {
+	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func tid(s string) TID {
+	t, err := NewTID(hx(s))
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func u8(v uint8) *uint8 { return &v }
