@@ -135,7 +135,7 @@ func (k Kind) String() string {
 	return fmt.Sprintf("class %d type %d", k.Class(), k.Type())
 }
 
-// TrafficMode is the Traffic Mode Type parameter (RFC 4666 section 3.8.1).
+// TrafficMode is the Traffic Mode Type parameter (RFC 4666 section 3.5.1).
 type TrafficMode uint32
 
 // Traffic modes; TrafficModeNone means the parameter is absent.
@@ -245,13 +245,19 @@ type Message struct {
 	ASPIdentifier      *uint32   // 0x0011
 	AffectedPointCodes []AffectedPointCode
 	CorrelationID      *uint32 // 0x0013
-	NetworkAppearance  *uint32
+	NetworkAppearance  *uint32 // M3UA 0x0200, SUA 0x010d
 
 	// SSNM details.
 	ConcernedDestination *uint32 // SCON
 	CongestionLevel      *uint8  // SCON
 	UserCause            *UserCause
 	AffectedSSN          *uint8 // SUA SSNM
+	SMI                  *uint8 // SUA SSNM: subsystem multiplicity indicator
+
+	// SUA ASP management details.
+	ASPCapabilities *uint32 // SUA ASPUP: reserved 16 bits, protocol classes, interworking
+	TIDLabel        *Label  // SUA ASPAC: TCAP transaction ID loadsharing label
+	DRNLabel        *Label  // SUA ASPAC: destination reference loadsharing label
 
 	// Transfer.
 	ProtocolData *ProtocolData // M3UA DATA
@@ -263,7 +269,16 @@ type Message struct {
 	DeregistrationResult []DeregistrationResult
 }
 
-// UserCause is the User/Cause parameter of DUPU.
+// Label is a SUA TID Label or DRN Label (RFC 3868 sections 3.10.x): the
+// bit range Start..End of the TCAP transaction ID or destination reference
+// number that must equal Value for traffic to go to this ASP.
+type Label struct {
+	Start, End uint8
+	Value      uint16
+}
+
+// UserCause is the User/Cause parameter of DUPU. On the wire Cause comes
+// first (RFC 4666 section 3.4.5).
 type UserCause struct {
 	Cause uint16
 	User  uint16

@@ -13,10 +13,20 @@ type RoutingKeyParam struct {
 	OPCs              []uint32
 	CircuitRanges     []CircuitRange
 	SSN               *uint8 // SUA
+
+	// SUA only (RFC 3868 section 3.6.1). A SUA routing key names traffic by
+	// SCCP addresses; DPC and SSN above are a shorthand for one Destination
+	// Address routed on SSN+PC. Encoding writes that shorthand only when
+	// DestinationAddresses is empty; decoding fills DPC and SSN from the
+	// first Destination Address, so a decoded key re-encodes unchanged.
+	DestinationAddresses []SCCPAddress
+	SourceAddresses      []SCCPAddress
+	AddressRanges        [][]byte // raw value of each Address Range parameter
 }
 
 // CircuitRange is one entry of the Circuit Range parameter: ISUP circuits
-// LowCIC..HighCIC of one originating point code.
+// LowCIC..HighCIC of one originating point code. The parameter (0x020f)
+// comes from RFC 3332; RFC 4666 dropped it, but peers and Wireshark know it.
 type CircuitRange struct {
 	OPC     uint32
 	LowCIC  uint16
