@@ -129,3 +129,31 @@ func TestListenDialErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestParseFramedAddress(t *testing.T) {
+	for _, tc := range []struct {
+		in, addr string
+		framing  Framing
+		bad      bool
+	}{
+		{in: "tcp://127.0.0.1:3863", addr: "tcp://127.0.0.1:3863", framing: FramingRSerPool},
+		{in: "mux+tcp://127.0.0.1:3863", addr: "tcp://127.0.0.1:3863", framing: FramingMux},
+		{in: "m3ua+tcp://127.0.0.1:2905", addr: "tcp://127.0.0.1:2905", framing: FramingSIGTRAN},
+		{in: "rserpool+[::1]:3863", addr: "[::1]:3863", framing: FramingRSerPool},
+		{in: "127.0.0.1:3863", addr: "127.0.0.1:3863", framing: FramingRSerPool},
+		{in: "bogus+tcp://127.0.0.1:1", bad: true},
+		{in: "mux+", bad: true},
+		{in: "mux+tcp://nohost", bad: true},
+	} {
+		addr, f, err := ParseFramedAddress(tc.in, FramingRSerPool)
+		if tc.bad {
+			if err == nil {
+				t.Errorf("%q: want an error, got %q %v", tc.in, addr, f)
+			}
+			continue
+		}
+		if err != nil || addr != tc.addr || f != tc.framing {
+			t.Errorf("%q: got %q %v %v, want %q %v", tc.in, addr, f, err, tc.addr, tc.framing)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -189,6 +190,26 @@ func (f Framing) String() string {
 
 // ParseFraming reads a framing name: mux; rserpool (also asap, enrp);
 // sigtran (also m3ua, sua).
+// ParseFramedAddress reads an address that may name its TCP framing as a
+// prefix, "mux+tcp://127.0.0.1:3863" or "rserpool+tcp://...", and returns
+// the address without it and the framing; without a prefix the framing is
+// def. The prefix lets one flag or config value say both where a peer is
+// and how it delimits messages; SCTP ignores the framing.
+func ParseFramedAddress(s string, def Framing) (string, Framing, error) {
+	framing := def
+	if name, rest, ok := strings.Cut(s, "+"); ok && !strings.ContainsAny(name, ":/[") {
+		f, err := ParseFraming(name)
+		if err != nil {
+			return "", 0, fmt.Errorf("transport: address %q: %w", s, err)
+		}
+		s, framing = rest, f
+	}
+	if _, err := ParseAddress(s); err != nil {
+		return "", 0, err
+	}
+	return s, framing, nil
+}
+
 func ParseFraming(s string) (Framing, error) {
 	switch s {
 	case "mux":

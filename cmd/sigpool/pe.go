@@ -49,7 +49,6 @@ type endpointFlags struct {
 	pool       string
 	registrars []string
 	profile    string
-	framing    string
 	verbose    bool
 	timers     asap.Timers
 }
@@ -57,9 +56,8 @@ type endpointFlags struct {
 func (f *endpointFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.pool, "pool", "", "pool handle (required)")
-	fl.StringArrayVar(&f.registrars, "registrar", nil, "registrar address, e.g. tcp://127.0.0.1:3863 (repeat for failover; required)")
+	fl.StringArrayVar(&f.registrars, "registrar", nil, "registrar address, e.g. tcp://127.0.0.1:3863 (bare ASAP; mux+tcp://... for the mux framing); repeat for failover; required")
 	fl.StringVar(&f.profile, "profile", "rfc4960", "heartbeat profile: "+strings.Join(transport.ProfileNames(), ", ")+", with overrides (carrier,rto_max=300ms)")
-	fl.StringVar(&f.framing, "registrar-framing", "mux", "TCP framing towards registrars: mux or rserpool")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "debug logging")
 	fl.DurationVar(&f.timers.ResponseTimeout, "response-timeout", 0, "wait for a registrar's answer (0: from the profile)")
 	fl.IntVar(&f.timers.MaxRequestRetransmit, "max-retransmit", 0, "request retransmissions before giving a registrar up (0: 2)")
@@ -67,36 +65,27 @@ func (f *endpointFlags) register(cmd *cobra.Command) {
 	fl.DurationVar(&f.timers.ReconnectMax, "reconnect-max", 0, "longest back-off (0: from the profile)")
 }
 
-func (f *endpointFlags) parse() (transport.Profile, transport.Framing, error) {
+func (f *endpointFlags) parse() (transport.Profile, error) {
 	if f.pool == "" {
-		return transport.Profile{}, 0, errors.New("--pool is required")
+		return transport.Profile{}, errors.New("--pool is required")
 	}
 	if len(f.pool) > 32 {
-		return transport.Profile{}, 0, fmt.Errorf("--pool %q: pool handles are at most 32 bytes", f.pool)
+		return transport.Profile{}, fmt.Errorf("--pool %q: pool handles are at most 32 bytes", f.pool)
 	}
 	if len(f.registrars) == 0 {
-		return transport.Profile{}, 0, errors.New("at least one --registrar is required")
+		return transport.Profile{}, errors.New("at least one --registrar is required")
 	}
-	for _, r := range f.registrars {
-		if _, err := transport.ParseAddress(r); err != nil {
-			return transport.Profile{}, 0, fmt.Errorf("--registrar %q: %w", r, err)
-		}
+	if err := asap.ValidateRegistrars(f.registrars); err != nil {
+		return transport.Profile{}, fmt.Errorf("--registrar: %w", err)
 	}
 	p, err := transport.ParseProfile(f.profile)
 	if err != nil {
-		return transport.Profile{}, 0, fmt.Errorf("--profile: %w", err)
-	}
-	fr, err := transport.ParseFraming(f.framing)
-	if err != nil {
-		return transport.Profile{}, 0, fmt.Errorf("--registrar-framing: %w", err)
-	}
-	if fr == transport.FramingSIGTRAN {
-		return transport.Profile{}, 0, errors.New("--registrar-framing: sigtran framing cannot carry ASAP")
+		return transport.Profile{}, fmt.Errorf("--profile: %w", err)
 	}
 	if err := f.timers.Validate(); err != nil {
-		return transport.Profile{}, 0, err
+		return transport.Profile{}, err
 	}
-	return p, fr, nil
+	return p, nil
 }
 
 // newLogger logs to w in console format.
@@ -139,7 +128,7 @@ sends an ASAP Cookie (its echo count), and logs the Cookie Echo a pool user
 sends after failing over to it. Ctrl-C deregisters and exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			profile, framing, err := ef.parse()
+			profile, err := ef.parse()
 			if err != nil {
 				return err
 			}
@@ -168,7 +157,7 @@ sends after failing over to it. Ctrl-C deregisters and exits.`,
 			return runPEEcho(cmd.Context(), cmd.OutOrStdout(), log, asap.PEConfig{
 				PoolHandle: ef.pool, Registrars: ef.registrars, Listen: listen, Policy: pol,
 				Identifier: wire.PEIdentifier(id), Profile: profile, Timers: ef.timers,
-				RegistrarFraming: framing, Logger: log,
+				Logger: log,
 			}, cookies)
 		},
 	}

@@ -42,7 +42,8 @@ func runCommand(ctx context.Context, args ...string) (string, string, error) {
 }
 
 // miniRegistrar accepts Registrations and Deregistrations and answers Handle
-// Resolutions with the PEs registered, over TCP with mux framing.
+// Resolutions with the PEs registered, over TCP as bare ASAP, as a
+// registrar listens by default.
 type miniRegistrar struct {
 	addr  string
 	mu    sync.Mutex
@@ -54,7 +55,7 @@ type miniRegistrar struct {
 func startMiniRegistrar(t *testing.T) *miniRegistrar {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	ln, err := transport.Listen(ctx, "tcp://127.0.0.1:0", transport.Config{})
+	ln, err := transport.Listen(ctx, "tcp://127.0.0.1:0", transport.Config{Framing: transport.FramingRSerPool, PPID: wire.PPIDASAP})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestPEEchoBadFlags(t *testing.T) {
 		{[]string{"pe", "echo", "--pool", "p", "--registrar", "tcp://127.0.0.1:3863", "--load", "1.5"}, "--load"},
 		{[]string{"pe", "echo", "--pool", "p", "--registrar", "tcp://127.0.0.1:3863", "--profile", "nope"}, "--profile"},
 		{[]string{"pe", "echo", "--pool", "p", "--registrar", "tcp://127.0.0.1:3863", "--listen", "tcp://x"}, "--listen"},
-		{[]string{"pe", "echo", "--pool", "p", "--registrar", "tcp://127.0.0.1:3863", "--registrar-framing", "m3ua"}, "sigtran"},
+		{[]string{"pe", "echo", "--pool", "p", "--registrar", "m3ua+tcp://127.0.0.1:3863"}, "sigtran"},
 		{[]string{"pe", "echo", "--pool", "p", "--registrar", "tcp://127.0.0.1:3863", "--response-timeout", "-1s"}, "negative"},
 		{[]string{"pe", "echo", "--pool", strings.Repeat("x", 33), "--registrar", "tcp://127.0.0.1:3863"}, "32 bytes"},
 		{[]string{"pe", "echo", "--pool", "p", "--registrar", "tcp://127.0.0.1:3863", "--load", "abc"}, "invalid argument"},

@@ -45,7 +45,7 @@ session reports it unreachable, fails over to another PE and sends it a
 Cookie Echo of the last Cookie; failovers are printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			profile, framing, err := ef.parse()
+			profile, err := ef.parse()
 			if err != nil {
 				return err
 			}
@@ -62,7 +62,7 @@ Cookie Echo of the last Cookie; failovers are printed.`,
 				lines = bufio.NewScanner(cmd.InOrStdin())
 			}
 			return runPUEcho(cmd.Context(), cmd.OutOrStdout(), log, asap.PUConfig{
-				Registrars: ef.registrars, Profile: profile, Timers: ef.timers, RegistrarFraming: framing, Logger: log,
+				Registrars: ef.registrars, Profile: profile, Timers: ef.timers, Logger: log,
 			}, ef.pool, count, interval, timeout, lines)
 		},
 	}

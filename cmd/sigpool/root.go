@@ -14,5 +14,7 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(newVersionCommand())
 	root.AddCommand(newPECommand())
 	root.AddCommand(newPUCommand())
+	root.AddCommand(newENRPCommand())
+	root.AddCommand(newPoolCommand())
 	return root
 }

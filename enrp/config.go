@@ -1,0 +1,136 @@
+package enrp
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sigpool/sigpool/handlespace"
+	"github.com/sigpool/sigpool/transport"
+)
+
+// RSPLIB registrar defaults, used where RFC 5352 leaves the value open.
+const (
+	DefaultKeepAliveInterval        = 5 * time.Second
+	DefaultKeepAliveTimeout         = 5 * time.Second
+	DefaultMaxBadPEReports          = 3
+	DefaultMaxHandleResolutionItems = 3
+	DefaultHandleResolutionItemsCap = 128
+	DefaultHandleTableBlock         = 128 // PEs per Handle Table Response
+	// DefaultBadPEReportWindow: reports older than this no longer count
+	// (RSPLIB never forgets them; a window keeps a PE that failed one PU an
+	// hour ago from being removed by two reports today).
+	DefaultBadPEReportWindow = 30 * time.Second
+	DefaultAnnounceInterval  = 1 * time.Second
+	DefaultAnnounceAddress   = "239.0.0.50:3863"
+)
+
+// Config tunes the registrar core. Zero fields take the defaults; see
+// Defaults and ConfigForProfile.
+type Config struct {
+	// ServerID is this registrar's ENRP server identifier: the home
+	// registrar ID of every PE registered here and the sender ID of its
+	// keep-alives. Zero is invalid (NewCore rejects it; the CLI draws one).
+	ServerID uint32
+	// KeepAliveInterval is how long a PE may stay silent before the
+	// registrar sends it an Endpoint Keep-Alive.
+	KeepAliveInterval time.Duration
+	// KeepAliveTimeout is how long the registrar waits for the Endpoint
+	// Keep-Alive Ack before removing the PE.
+	KeepAliveTimeout time.Duration
+	// MaxBadPEReports Endpoint Unreachable reports within BadPEReportWindow
+	// remove a PE.
+	MaxBadPEReports   int
+	BadPEReportWindow time.Duration
+	// MaxHandleResolutionItems is how many PEs a Handle Resolution without
+	// the Handle Resolution Option gets; HandleResolutionItemsCap bounds what
+	// the option may ask for (AllItems included).
+	MaxHandleResolutionItems int
+	HandleResolutionItemsCap int
+	// HandleTableBlock bounds the PEs of one ENRP Handle Table Response.
+	HandleTableBlock int
+	// KeepOnAssociationLoss keeps a PE whose ASAP association ended until
+	// its keep-alive or lifetime fails (RSPLIB); false (the default) removes
+	// it at once, which is faster and safe: the PE re-registers when it
+	// reconnects.
+	KeepOnAssociationLoss bool
+	// Per-association rate limits (token buckets, rate per second, burst);
+	// rate 0 turns a limit off. Off by default.
+	ResolutionRate    float64
+	ResolutionBurst   float64
+	UnreachableRate   float64
+	UnreachableBurst  float64
+	RegistrationRate  float64
+	RegistrationBurst float64
+	// MaxPEsPerAssociation bounds the PEs registered over one association
+	// (0: no bound beyond the handlespace limits).
+	MaxPEsPerAssociation int
+	// Handlespace limits.
+	Handlespace handlespace.Config
+}
+
+// ConfigForProfile returns the defaults with the keep-alive timers taken
+// from the heartbeat profile: interval = AppHBInterval, timeout =
+// AppHBInterval x AppHBMiss, so a dead or frozen PE disappears within
+// AppHBInterval x (AppHBMiss+1) (400 ms with carrier). A profile whose
+// application heartbeat is off gives RSPLIB's 5 s / 5 s.
+func ConfigForProfile(p transport.Profile) Config {
+	c := Config{}
+	if p.AppHBInterval > 0 {
+		c.KeepAliveInterval = p.AppHBInterval
+		miss := p.AppHBMiss
+		if miss < 1 {
+			miss = 1
+		}
+		c.KeepAliveTimeout = p.AppHBInterval * time.Duration(miss)
+	}
+	return c.withDefaults()
+}
+
+func (c Config) withDefaults() Config {
+	if c.KeepAliveInterval <= 0 {
+		c.KeepAliveInterval = DefaultKeepAliveInterval
+	}
+	if c.KeepAliveTimeout <= 0 {
+		c.KeepAliveTimeout = DefaultKeepAliveTimeout
+	}
+	if c.MaxBadPEReports <= 0 {
+		c.MaxBadPEReports = DefaultMaxBadPEReports
+	}
+	if c.BadPEReportWindow <= 0 {
+		c.BadPEReportWindow = DefaultBadPEReportWindow
+	}
+	if c.MaxHandleResolutionItems <= 0 {
+		c.MaxHandleResolutionItems = DefaultMaxHandleResolutionItems
+	}
+	if c.HandleResolutionItemsCap <= 0 {
+		c.HandleResolutionItemsCap = DefaultHandleResolutionItemsCap
+	}
+	if c.HandleTableBlock <= 0 {
+		c.HandleTableBlock = DefaultHandleTableBlock
+	}
+	if c.ResolutionRate > 0 && c.ResolutionBurst < 1 {
+		c.ResolutionBurst = c.ResolutionRate
+	}
+	if c.UnreachableRate > 0 && c.UnreachableBurst < 1 {
+		c.UnreachableBurst = c.UnreachableRate
+	}
+	if c.RegistrationRate > 0 && c.RegistrationBurst < 1 {
+		c.RegistrationBurst = c.RegistrationRate
+	}
+	return c
+}
+
+// Validate reports the first inconsistent field.
+func (c Config) Validate() error {
+	switch {
+	case c.ServerID == 0:
+		return fmt.Errorf("server ID 0 is invalid: it means \"no registrar\" in ENRP")
+	case c.MaxHandleResolutionItems > c.HandleResolutionItemsCap && c.HandleResolutionItemsCap > 0:
+		return fmt.Errorf("max handle-resolution items %d above the cap %d", c.MaxHandleResolutionItems, c.HandleResolutionItemsCap)
+	case c.ResolutionRate < 0 || c.UnreachableRate < 0 || c.RegistrationRate < 0:
+		return fmt.Errorf("rate limits must not be negative")
+	case c.KeepAliveInterval < 0 || c.KeepAliveTimeout < 0 || c.BadPEReportWindow < 0:
+		return fmt.Errorf("keep-alive timers must not be negative")
+	}
+	return nil
+}

@@ -1,0 +1,530 @@
+package enrp
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sigpool/sigpool/handlespace"
+	"github.com/sigpool/sigpool/policy"
+	"github.com/sigpool/sigpool/wire"
+)
+
+// Namespace is the handlespace namespace ASAP registrations live in: ASAP
+// has one flat namespace per operational scope.
+const Namespace = ""
+
+// peState is the registrar's own view of a PE it is home registrar of:
+// where to send keep-alives and when, and the unreachable reports against it.
+type peState struct {
+	rec        *handlespace.PoolElement
+	assoc      AssocID
+	due        time.Time // next keep-alive, or its deadline when waitingAck
+	waitingAck bool
+	heapIdx    int
+	reports    []time.Time // Endpoint Unreachable reports within the window
+}
+
+// assocState is what the core knows of one ASAP or ENRP association.
+type assocState struct {
+	asap    wire.Transport // the PE's ASAP transport as seen from here
+	pes     map[*peState]struct{}
+	resolve bucket
+	unreach bucket
+	reg     bucket
+	// ENRP Handle Table Request paging: where the last block ended when it
+	// had the M flag set.
+	tableCursor handlespace.Cursor
+	tableMore   bool
+}
+
+// Stats are counters for status output and benchmarks.
+type Stats struct {
+	Registrations, Deregistrations, Resolutions, KeepAlivesSent uint64
+	Removed, Rejected, RateLimited, DecodeErrors                uint64
+}
+
+// Core is the sans-I/O registrar: ASAP server side and the ENRP handle
+// table service. Every method takes the current time; none blocks, starts a
+// goroutine or touches a socket. It is not safe for concurrent use: the
+// driver serialises calls.
+type Core struct {
+	cfg    Config
+	hs     *handlespace.Handlespace
+	ns     *handlespace.Namespace
+	pes    map[*handlespace.PoolElement]*peState
+	assocs map[AssocID]*assocState
+	timers peHeap
+	stats  Stats
+
+	// Scratch reused by every call so that a resolution allocates nothing.
+	sel     []*handlespace.PoolElement
+	wpes    []wire.PoolElement
+	expired []*handlespace.PoolElement
+	hrr     wire.HandleResolutionResponse
+	pol     wire.Policy
+	kaID    wire.PEIdentifier
+	ka      wire.EndpointKeepAlive
+}
+
+// NewCore returns a registrar core with an empty handlespace.
+func NewCore(cfg Config) (*Core, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("enrp: invalid configuration: %w", err)
+	}
+	hs := handlespace.New(cfg.Handlespace)
+	return &Core{
+		cfg:    cfg,
+		hs:     hs,
+		ns:     hs.Namespace(Namespace),
+		pes:    make(map[*handlespace.PoolElement]*peState),
+		assocs: make(map[AssocID]*assocState),
+	}, nil
+}
+
+// Config returns the configuration in effect, defaults filled in.
+func (c *Core) Config() Config { return c.cfg }
+
+// Stats returns the counters.
+func (c *Core) Stats() Stats { return c.stats }
+
+// Namespace gives read access to the handlespace (status, tests). Callers
+// must hold the driver's serialisation and must not modify it.
+func (c *Core) Namespace() *handlespace.Namespace { return c.ns }
+
+// AssociationUp tells the core about a new association; asap is the peer's
+// transport (kind, address, port) as this side sees it, recorded as the
+// ASAP transport of the PEs that register over it.
+func (c *Core) AssociationUp(id AssocID, asap wire.Transport) {
+	c.assocs[id] = &assocState{
+		asap:    asap,
+		resolve: newBucket(c.cfg.ResolutionRate, c.cfg.ResolutionBurst),
+		unreach: newBucket(c.cfg.UnreachableRate, c.cfg.UnreachableBurst),
+		reg:     newBucket(c.cfg.RegistrationRate, c.cfg.RegistrationBurst),
+	}
+}
+
+// AssociationDown forgets an association. The PEs registered over it are
+// removed at once unless KeepOnAssociationLoss: their keep-alives could
+// not reach them anyway, and a live PE re-registers when it reconnects.
+func (c *Core) AssociationDown(now time.Time, id AssocID, out *Actions) {
+	a, ok := c.assocs[id]
+	if !ok {
+		return
+	}
+	delete(c.assocs, id)
+	for st := range a.pes {
+		if c.cfg.KeepOnAssociationLoss {
+			continue // keep-alives to the dead association will time out
+		}
+		c.remove(st, id, "ASAP association ended", out)
+	}
+}
+
+// HandleASAP processes one decoded ASAP message from association id. raw is
+// the message as received (for error reports), reports the "skip and
+// report" causes the decoder returned.
+func (c *Core) HandleASAP(now time.Time, id AssocID, raw []byte, m wire.Message, reports []wire.ErrorCause, out *Actions) {
+	a, ok := c.assocs[id]
+	if !ok {
+		// The driver always announces associations first; be safe anyway.
+		c.AssociationUp(id, wire.Transport{})
+		a = c.assocs[id]
+	}
+	if len(reports) > 0 {
+		out.send(id, wire.PPIDASAP, &wire.ASAPErrorMessage{Error: wire.OperationError{Causes: reports}})
+	}
+	switch m := m.(type) {
+	case *wire.HandleResolution:
+		c.resolve(now, id, a, m, out)
+	case *wire.Registration:
+		c.register(now, id, a, m, out)
+	case *wire.EndpointKeepAliveAck:
+		c.keepAliveAck(now, id, m)
+	case *wire.Deregistration:
+		c.deregister(id, m, out)
+	case *wire.EndpointUnreachable:
+		c.unreachable(now, id, a, m, out)
+	case *wire.ASAPErrorMessage:
+		// Never answer an error with an error (loops); just note it.
+		out.note(Note{Kind: NoteIgnored, Assoc: id, Reason: "peer reported " + m.Error.String()})
+	default:
+		// Messages a registrar never receives (responses, Server Announce,
+		// Cookie, Business Card, Endpoint Keep-Alive): the registrar does
+		// not recognise them in this role.
+		c.stats.DecodeErrors++
+		out.send(id, wire.PPIDASAP, &wire.ASAPErrorMessage{Error: wire.OperationError{Causes: []wire.ErrorCause{wire.UnrecognizedMessageCause(raw)}}})
+		out.note(Note{Kind: NoteIgnored, Assoc: id, Reason: fmt.Sprintf("%v is not for a registrar", m.Type())})
+	}
+}
+
+// HandleASAPDecodeError answers an ASAP message the codec refused: with the
+// Operation Error the codec says is owed (unrecognized message or
+// parameter), else with "invalid values" — as a rejected Registration
+// Response for a registration, so the PE learns its registration failed.
+func (c *Core) HandleASAPDecodeError(now time.Time, id AssocID, raw []byte, err error, out *Actions) {
+	c.stats.DecodeErrors++
+	var de *wire.DecodeError
+	if !errors.As(err, &de) {
+		out.Aborts = append(out.Aborts, id)
+		return
+	}
+	out.note(Note{Kind: NoteIgnored, Assoc: id, Reason: "malformed ASAP message: " + de.Error()})
+	if oe := de.OperationError(); oe != nil {
+		out.send(id, wire.PPIDASAP, &wire.ASAPErrorMessage{Error: *oe})
+		return
+	}
+	if errors.Is(err, wire.ErrUnrecognizedParameter) {
+		return // action bits 00: discard silently (RFC 5354 section 2)
+	}
+	cause := wire.ErrorCause{Code: wire.CauseInvalidValues, Info: paramAt(raw, de.Offset)}
+	if de.Message == wire.ASAPRegistration {
+		out.send(id, wire.PPIDASAP, &wire.RegistrationResponse{Reject: true, PoolHandle: poolHandleOf(raw),
+			Error: &wire.OperationError{Causes: []wire.ErrorCause{cause}}})
+		return
+	}
+	out.send(id, wire.PPIDASAP, &wire.ASAPErrorMessage{Error: wire.OperationError{Causes: []wire.ErrorCause{cause}}})
+}
+
+// paramAt returns the whole parameter (header and value, no padding) that
+// starts at off in raw, when its length field fits; else nothing.
+func paramAt(raw []byte, off int) []byte {
+	if off < 4 || off+4 > len(raw) {
+		return nil
+	}
+	n := int(binary.BigEndian.Uint16(raw[off+2:]))
+	if n < 4 || off+n > len(raw) {
+		return nil
+	}
+	return append([]byte(nil), raw[off:off+n]...)
+}
+
+// poolHandleOf digs the pool handle out of a message that failed to decode
+// (it comes first in every message that has one), so that a rejection can
+// name it.
+func poolHandleOf(raw []byte) wire.PoolHandle {
+	if len(raw) < 8 {
+		return nil
+	}
+	p, _, _, err := wire.DecodeParameter(raw[4:])
+	if err != nil {
+		return nil
+	}
+	if h, ok := p.(wire.PoolHandle); ok {
+		return h
+	}
+	return nil
+}
+
+func (c *Core) items(opt *wire.HandleResolutionOption) int {
+	if opt == nil || opt.Items == 0 {
+		return c.cfg.MaxHandleResolutionItems
+	}
+	if opt.Items == wire.AllItems || opt.Items > uint32(c.cfg.HandleResolutionItemsCap) {
+		return c.cfg.HandleResolutionItemsCap
+	}
+	return int(opt.Items)
+}
+
+// resolve answers a Handle Resolution. Over its rate limit a PU gets an
+// Operation Error ("lack of resources") rather than silence: it learns at
+// once instead of retrying after a timeout, which would add load.
+func (c *Core) resolve(now time.Time, id AssocID, a *assocState, m *wire.HandleResolution, out *Actions) {
+	c.stats.Resolutions++
+	r := &c.hrr
+	*r = wire.HandleResolutionResponse{PoolHandle: m.PoolHandle}
+	if !a.resolve.allow(now) {
+		c.stats.RateLimited++
+		r.Error = &wire.OperationError{Causes: []wire.ErrorCause{{Code: wire.CauseLackOfResources}}}
+		out.send(id, wire.PPIDASAP, r)
+		return
+	}
+	sel, err := c.ns.Select(m.PoolHandle, policy.Request{N: c.items(m.Option)}, c.sel[:0])
+	c.sel = sel[:0]
+	if err != nil || len(sel) == 0 {
+		code, ok := handlespace.CauseOf(err)
+		if !ok || err == nil {
+			code = wire.CauseUnknownPoolHandle
+		}
+		r.Error = &wire.OperationError{Causes: []wire.ErrorCause{{Code: code}}}
+		out.send(id, wire.PPIDASAP, r)
+		return
+	}
+	w := c.wpes[:0]
+	for _, pe := range sel {
+		w = append(w, pe.Wire(false))
+	}
+	c.wpes = w
+	c.pol = wire.Policy{Type: sel[0].Policy().Type}
+	r.Policy = &c.pol
+	r.PoolElements = w
+	out.send(id, wire.PPIDASAP, r)
+	clear(c.wpes[:len(w)]) // drop references to removed PEs' slices
+}
+
+func (c *Core) reject(id AssocID, ph wire.PoolHandle, pe wire.PEIdentifier, cause wire.ErrorCause, reason string, out *Actions) {
+	c.stats.Rejected++
+	out.send(id, wire.PPIDASAP, &wire.RegistrationResponse{Reject: true, PoolHandle: ph, PEIdentifier: pe,
+		Error: &wire.OperationError{Causes: []wire.ErrorCause{cause}}})
+	out.note(Note{Kind: NoteRejected, Assoc: id, PoolHandle: ph, PE: pe, Reason: reason})
+}
+
+func (c *Core) register(now time.Time, id AssocID, a *assocState, m *wire.Registration, out *Actions) {
+	pe := m.PoolElement
+	if !a.reg.allow(now) {
+		c.stats.RateLimited++
+		c.reject(id, m.PoolHandle, pe.Identifier, wire.ErrorCause{Code: wire.CauseLackOfResources}, "registration rate limit", out)
+		return
+	}
+	// This registrar becomes the PE's home; the ASAP transport is what
+	// this side sees, whatever the PE claimed.
+	pe.HomeRegistrar = c.cfg.ServerID
+	pe.ASAPTransport = nil
+	if a.asap.Kind != 0 {
+		t := a.asap
+		pe.ASAPTransport = &t
+	}
+	if c.cfg.MaxPEsPerAssociation > 0 && len(a.pes) >= c.cfg.MaxPEsPerAssociation {
+		if _, known := c.ns.Lookup(m.PoolHandle, pe.Identifier); !known {
+			c.reject(id, m.PoolHandle, pe.Identifier, wire.ErrorCause{Code: wire.CauseLackOfResources},
+				fmt.Sprintf("association holds the maximum of %d PEs", c.cfg.MaxPEsPerAssociation), out)
+			return
+		}
+	}
+	rec, added, err := c.ns.Register(m.PoolHandle, pe, now)
+	if err != nil {
+		code, ok := handlespace.CauseOf(err)
+		if !ok {
+			code = wire.CauseInvalidValues
+		}
+		c.reject(id, m.PoolHandle, pe.Identifier, wire.ErrorCause{Code: code, Info: causeInfo(code, m)}, err.Error(), out)
+		return
+	}
+	c.stats.Registrations++
+	st := c.pes[rec]
+	if added || st == nil {
+		st = &peState{rec: rec, assoc: id, heapIdx: -1}
+		c.pes[rec] = st
+		c.link(st, a)
+		out.note(Note{Kind: NoteRegistered, Assoc: id, PoolHandle: rec.PoolHandle(), PE: pe.Identifier})
+	} else {
+		if st.assoc != id {
+			c.unlink(st)
+			st.assoc = id
+			c.link(st, a)
+		}
+		st.reports = st.reports[:0]
+		out.note(Note{Kind: NoteReregistered, Assoc: id, PoolHandle: rec.PoolHandle(), PE: pe.Identifier})
+	}
+	// A registration proves the PE alive: the next keep-alive is a full
+	// interval away.
+	st.waitingAck = false
+	c.timers.set(st, now.Add(c.cfg.KeepAliveInterval))
+	out.send(id, wire.PPIDASAP, &wire.RegistrationResponse{PoolHandle: m.PoolHandle, PEIdentifier: pe.Identifier})
+}
+
+// causeInfo is the parameter an Operation Error cause carries (RFC 5354
+// section 3.10): the offending policy or transport, else the pool element.
+func causeInfo(code wire.CauseCode, m *wire.Registration) []byte {
+	var p wire.Parameter
+	switch code {
+	case wire.CauseInconsistentPoolingPolicy:
+		p = m.PoolElement.Policy
+	case wire.CauseInconsistentTransportType, wire.CauseInconsistentDataControlConfig:
+		p = m.PoolElement.UserTransport
+	case wire.CauseInvalidValues:
+		p = m.PoolElement
+	default:
+		return nil
+	}
+	b, err := p.AppendTo(nil)
+	if err != nil || len(b) < 4 {
+		return nil
+	}
+	return b[:binary.BigEndian.Uint16(b[2:])] // without padding
+}
+
+func (c *Core) deregister(id AssocID, m *wire.Deregistration, out *Actions) {
+	resp := &wire.DeregistrationResponse{PoolHandle: m.PoolHandle, PEIdentifier: m.PEIdentifier}
+	if _, ok := c.ns.Pool(m.PoolHandle); !ok {
+		resp.Error = &wire.OperationError{Causes: []wire.ErrorCause{{Code: wire.CauseUnknownPoolHandle}}}
+		out.send(id, wire.PPIDASAP, resp)
+		return
+	}
+	if rec, ok := c.ns.Lookup(m.PoolHandle, m.PEIdentifier); ok {
+		st := c.pes[rec]
+		// Only the PE itself, on the association it registered over, may
+		// take itself out; anyone else could empty pools.
+		if st != nil && st.assoc != id {
+			resp.Error = &wire.OperationError{Causes: []wire.ErrorCause{{Code: wire.CauseRejectionDueToSecurity}}}
+			out.send(id, wire.PPIDASAP, resp)
+			return
+		}
+		c.stats.Deregistrations++
+		c.ns.Remove(rec)
+		if st != nil {
+			c.forget(st)
+		}
+		out.note(Note{Kind: NoteDeregistered, Assoc: id, PoolHandle: m.PoolHandle, PE: m.PEIdentifier})
+	}
+	// Unknown PE in a known pool: confirm anyway, the PE is gone (RFC 5352
+	// section 3.3).
+	out.send(id, wire.PPIDASAP, resp)
+}
+
+func (c *Core) keepAliveAck(now time.Time, id AssocID, m *wire.EndpointKeepAliveAck) {
+	rec, ok := c.ns.Lookup(m.PoolHandle, m.PEIdentifier)
+	if !ok {
+		return
+	}
+	st := c.pes[rec]
+	if st == nil || st.assoc != id {
+		return // not our PE, or an ack forged on another association
+	}
+	st.waitingAck = false
+	c.timers.set(st, now.Add(c.cfg.KeepAliveInterval))
+	// An answered keep-alive renews the registration, as in RSPLIB.
+	c.hs.SetExpiry(rec, now.Add(time.Duration(rec.RegistrationLife())*time.Millisecond))
+}
+
+func (c *Core) unreachable(now time.Time, id AssocID, a *assocState, m *wire.EndpointUnreachable, out *Actions) {
+	if !a.unreach.allow(now) {
+		c.stats.RateLimited++
+		out.note(Note{Kind: NoteIgnored, Assoc: id, PoolHandle: m.PoolHandle, PE: m.PEIdentifier, Reason: "unreachable report rate limit"})
+		return
+	}
+	rec, ok := c.ns.Lookup(m.PoolHandle, m.PEIdentifier)
+	if !ok {
+		return
+	}
+	st := c.pes[rec]
+	if st == nil {
+		return
+	}
+	cut := now.Add(-c.cfg.BadPEReportWindow)
+	kept := st.reports[:0]
+	for _, t := range st.reports {
+		if t.After(cut) {
+			kept = append(kept, t)
+		}
+	}
+	st.reports = append(kept, now)
+	if len(st.reports) >= c.cfg.MaxBadPEReports {
+		c.remove(st, id, fmt.Sprintf("%d Endpoint Unreachable reports", len(st.reports)), out)
+	}
+}
+
+// Tick runs the timers due at now: keep-alives to send, keep-alives
+// unanswered, registrations whose life ended.
+func (c *Core) Tick(now time.Time, out *Actions) {
+	for len(c.timers) > 0 && !c.timers[0].due.After(now) {
+		st := c.timers[0]
+		if st.waitingAck {
+			c.remove(st, 0, "no Endpoint Keep-Alive Ack within "+c.cfg.KeepAliveTimeout.String(), out)
+			continue
+		}
+		c.kaID = st.rec.Identifier()
+		c.ka = wire.EndpointKeepAlive{ServerID: c.cfg.ServerID, PoolHandle: st.rec.PoolHandle(), PEIdentifier: &c.kaID}
+		out.send(st.assoc, wire.PPIDASAP, &c.ka)
+		c.stats.KeepAlivesSent++
+		st.waitingAck = true
+		c.timers.set(st, now.Add(c.cfg.KeepAliveTimeout))
+	}
+	c.expired = c.hs.Expire(now, c.expired[:0])
+	for _, rec := range c.expired {
+		if st := c.pes[rec]; st != nil {
+			c.forget(st)
+		}
+		c.stats.Removed++
+		out.note(Note{Kind: NoteRemoved, PoolHandle: rec.PoolHandle(), PE: rec.Identifier(), Reason: "registration life ended"})
+	}
+	clear(c.expired)
+}
+
+// NextDeadline is when Tick must run next; false when nothing is pending.
+func (c *Core) NextDeadline() (time.Time, bool) {
+	t, ok := c.hs.NextExpiry()
+	if len(c.timers) > 0 && (!ok || c.timers[0].due.Before(t)) {
+		return c.timers[0].due, true
+	}
+	return t, ok
+}
+
+func (c *Core) remove(st *peState, by AssocID, reason string, out *Actions) {
+	c.ns.Remove(st.rec)
+	c.forget(st)
+	c.stats.Removed++
+	out.note(Note{Kind: NoteRemoved, Assoc: by, PoolHandle: st.rec.PoolHandle(), PE: st.rec.Identifier(), Reason: reason})
+}
+
+// forget drops the registrar's state of a PE that left the handlespace.
+func (c *Core) forget(st *peState) {
+	c.timers.remove(st)
+	c.unlink(st)
+	delete(c.pes, st.rec)
+}
+
+func (c *Core) link(st *peState, a *assocState) {
+	if a.pes == nil {
+		a.pes = make(map[*peState]struct{})
+	}
+	a.pes[st] = struct{}{}
+}
+
+func (c *Core) unlink(st *peState) {
+	if a, ok := c.assocs[st.assoc]; ok {
+		delete(a.pes, st)
+	}
+}
+
+// HandleENRP processes one ENRP message. Peering is not implemented yet:
+// only Handle Table Request is served (RFC 5353 lets any endpoint ask, which
+// is how `sigpool pool ls` and RSPLIB's hsdump read a registrar); other
+// messages are noted and dropped.
+func (c *Core) HandleENRP(now time.Time, id AssocID, raw []byte, out *Actions) {
+	m, reports, err := wire.DecodeENRP(raw)
+	if err != nil {
+		c.stats.DecodeErrors++
+		var de *wire.DecodeError
+		if errors.As(err, &de) && de.OperationError() != nil {
+			out.send(id, wire.PPIDENRP, &wire.ENRPErrorMessage{SenderServerID: c.cfg.ServerID, Error: *de.OperationError()})
+		}
+		out.note(Note{Kind: NoteIgnored, Assoc: id, Reason: "malformed ENRP message: " + err.Error()})
+		return
+	}
+	if len(reports) > 0 {
+		out.send(id, wire.PPIDENRP, &wire.ENRPErrorMessage{SenderServerID: c.cfg.ServerID, Error: wire.OperationError{Causes: reports}})
+	}
+	req, ok := m.(*wire.HandleTableRequest)
+	if !ok {
+		out.note(Note{Kind: NoteIgnored, Assoc: id, Reason: fmt.Sprintf("%v: ENRP peering not implemented", m.Type())})
+		return
+	}
+	a := c.assocs[id]
+	if a == nil {
+		c.AssociationUp(id, wire.Transport{})
+		a = c.assocs[id]
+	}
+	after := handlespace.Cursor{}
+	if a.tableMore {
+		after = a.tableCursor
+	}
+	var keep func(*handlespace.PoolElement) bool
+	if req.OwnChildrenOnly {
+		keep = func(pe *handlespace.PoolElement) bool { return pe.HomeRegistrar() == c.cfg.ServerID }
+	}
+	page, cur, more := c.ns.Page(after, c.cfg.HandleTableBlock, keep, nil)
+	a.tableCursor, a.tableMore = cur, more
+	resp := &wire.HandleTableResponse{MoreToSend: more, SenderServerID: c.cfg.ServerID, ReceiverServerID: req.SenderServerID}
+	for _, pe := range page {
+		ph := pe.PoolHandle()
+		if n := len(resp.Entries); n == 0 || string(resp.Entries[n-1].PoolHandle) != string(ph) {
+			resp.Entries = append(resp.Entries, wire.PoolEntry{PoolHandle: ph})
+		}
+		e := &resp.Entries[len(resp.Entries)-1]
+		e.PoolElements = append(e.PoolElements, pe.Wire(true))
+	}
+	out.send(id, wire.PPIDENRP, resp)
+}

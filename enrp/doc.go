@@ -1,0 +1,57 @@
+// Package enrp is the sigpool registrar: the ASAP server side of RFC 5352
+// (registration, re-registration, deregistration, handle resolution,
+// endpoint keep-alive, unreachable reports, Server Announce) and the ENRP
+// Handle Table Request service of RFC 5353. ENRP peering between registrars
+// is a later issue; the core already records what it needs: every PE's home
+// registrar (this registrar's ServerID) and ASAP transport, and the
+// handlespace keeps per-owner checksums and takeover.
+//
+// Core is sans-I/O: methods take the time and an event (association up or
+// down, a decoded message, a decode error, a timer tick) and fill an Actions
+// (encoded messages to send, associations to abort, notes to log).
+// NextDeadline says when Tick is due. Registrar is the driver: listeners,
+// one reader goroutine per association, a timer goroutine.
+//
+// Decisions (where the RFCs leave room):
+//   - Timers follow the heartbeat profile: keep-alive interval =
+//     AppHBInterval, timeout = AppHBInterval x AppHBMiss (carrier: 100 ms +
+//     300 ms); without a profile RSPLIB's 5 s / 5 s. A keep-alive goes to a
+//     PE after KeepAliveInterval without a registration or ack; an
+//     unanswered one removes the PE after KeepAliveTimeout. An ack also
+//     renews the registration life (as RSPLIB).
+//   - A PE whose ASAP association ends is removed at once (default; a
+//     live PE re-registers when it reconnects). KeepOnAssociationLoss keeps
+//     RSPLIB's behaviour (removal by keep-alive or lifetime).
+//   - Endpoint Unreachable: MaxBadPEReports (3) reports within
+//     BadPEReportWindow (30 s) remove the PE; every report counts, as in
+//     RSPLIB, but old ones expire.
+//   - Handle resolution: 3 PEs by default; the Handle Resolution Option
+//     asks for more, capped at HandleResolutionItemsCap (128), AllItems
+//     included; 0 means the default.
+//   - Rate limits (per association, token buckets, off by default):
+//     resolutions over the limit are answered with an Operation Error
+//     "lack of resources" (the PU learns at once and does not retry after a
+//     timeout); unreachable reports over the limit are dropped; registrations
+//     over the limit, or beyond MaxPEsPerAssociation, are rejected with
+//     "lack of resources".
+//   - Deregistration is accepted only on the association the PE registered
+//     over ("rejection due to security" otherwise); an unknown PE in a known
+//     pool is confirmed, an unknown pool gets "unknown pool handle".
+//   - Messages the codec refuses: the Operation Error it says is owed
+//     (unrecognized message or parameter) in an ASAP Error; a stop-action
+//     unknown parameter is dropped silently; other malformed messages get
+//     "invalid values" (a rejected Registration Response for registrations).
+//     Messages a registrar never receives (responses, Business Card, Cookie,
+//     Server Announce) get "unrecognized message"; ASAP Errors are never
+//     answered. Framing errors close the connection (transport).
+//   - TCP framing: bare ASAP/ENRP by default, so plain RSerPool peers
+//     interoperate; "mux+tcp://" listens with the mux framing, where each
+//     message's PPID selects ASAP or ENRP (as over SCTP).
+//   - Server Announce is off unless Options.Announce is set (any UDP
+//     address; DefaultAnnounceAddress is the RFC multicast group).
+//
+// Hot path: the reader goroutine of each association decodes, holds the
+// core's mutex only for the handlespace work and the encoding into its own
+// reused Actions buffer, then sends the reply itself: no goroutine hand-over
+// per message, no allocation in the core for a resolution.
+package enrp

@@ -1,0 +1,464 @@
+package enrp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/sigpool/sigpool/transport"
+	"github.com/sigpool/sigpool/wire"
+)
+
+// Options configure a Registrar (the driver around Core).
+type Options struct {
+	// Core is the protocol configuration.
+	Core Config
+	// Listen are the ASAP addresses ("tcp://127.0.0.1:3863", "sctp://...",
+	// "auto://..."). Over TCP the framing is bare ASAP (FramingRSerPool),
+	// so plain peers interoperate; a "mux+" prefix ("mux+tcp://...")
+	// selects sigpool's mux framing, where the PPID of each message says
+	// ASAP or ENRP.
+	Listen []string
+	// ENRPListen are the ENRP addresses (RFC 5353 port 9901), served with
+	// Handle Table Requests (`sigpool pool ls`); peering is a later issue.
+	// Same syntax as Listen.
+	ENRPListen []string
+	// Profile sets the transport timers of every association.
+	Profile transport.Profile
+	// Announce, when set, is the UDP address Server Announce messages go
+	// to every AnnounceInterval (x[0.875, 1.125] jitter as RSPLIB):
+	// DefaultAnnounceAddress for RFC 5352 multicast. Empty: off.
+	Announce         string
+	AnnounceInterval time.Duration
+	// SendTimeout bounds a keep-alive's Send to a PE that stopped reading.
+	SendTimeout time.Duration
+	Logger      *zap.Logger
+}
+
+// ParseListenAddress splits a listen or dial address into the transport
+// address and the TCP framing: a "mux+" prefix means FramingMux, none
+// FramingRSerPool (bare ASAP/ENRP).
+func ParseListenAddress(s string) (string, transport.Framing, error) {
+	return transport.ParseFramedAddress(s, transport.FramingRSerPool)
+}
+
+type listenerInfo struct {
+	ln      transport.Listener
+	proto   wire.Protocol
+	framing transport.Framing
+	kind    wire.TransportKind
+	addr    string // as given
+}
+
+type assocEntry struct {
+	a     transport.Association
+	sends atomic.Int64
+}
+
+// Registrar is a running registrar: listeners, one reader goroutine per
+// association and a timer goroutine around one Core.
+//
+// Hot path: the reader goroutine of an association decodes each message
+// itself, takes the core's mutex only for the handlespace work (about a
+// microsecond for a resolution), encodes the reply into its own reused
+// buffer and sends it itself. So there is no goroutine hand-over per
+// message, sixteen PUs use both cores for decoding and system calls, and
+// the core stays single-threaded (the mutex serialises it, as a loop
+// goroutine would, without the channel hop).
+type Registrar struct {
+	opts Options
+	log  *zap.Logger
+
+	mu    sync.Mutex // serialises core
+	core  *Core
+	armed time.Time // deadline the timer goroutine waits for (under mu)
+	wake  chan struct{}
+
+	amu    sync.Mutex
+	assocs map[AssocID]*assocEntry
+	nextID AssocID
+
+	listeners []listenerInfo
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// Start listens on every address and serves until ctx ends or Close.
+func Start(ctx context.Context, opts Options) (*Registrar, error) {
+	core, err := NewCore(opts.Core)
+	if err != nil {
+		return nil, err
+	}
+	if len(opts.Listen) == 0 {
+		return nil, errors.New("enrp: no ASAP listen address")
+	}
+	if opts.SendTimeout <= 0 {
+		opts.SendTimeout = time.Second
+	}
+	if opts.AnnounceInterval <= 0 {
+		opts.AnnounceInterval = DefaultAnnounceInterval
+	}
+	log := opts.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	tlog := log
+	if !log.Core().Enabled(zapcore.DebugLevel) {
+		// association up/down per PU is debug detail for a registrar
+		tlog = log.WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))
+	}
+	r := &Registrar{opts: opts, log: log, core: core, wake: make(chan struct{}, 1), assocs: make(map[AssocID]*assocEntry)}
+	r.ctx, r.cancel = context.WithCancel(ctx)
+	open := func(addrs []string, proto wire.Protocol) error {
+		for _, s := range addrs {
+			addr, framing, err := ParseListenAddress(s)
+			if err != nil {
+				return fmt.Errorf("enrp: %s listen address %q: %w", proto, s, err)
+			}
+			ln, err := transport.Listen(r.ctx, addr, transport.Config{Profile: opts.Profile, Framing: framing, PPID: proto.PPID(), Logger: tlog})
+			if err != nil {
+				return fmt.Errorf("enrp: listening for %s on %q: %w", proto, s, err)
+			}
+			r.listeners = append(r.listeners, listenerInfo{ln: ln, proto: proto, framing: framing, kind: kindOf(addr), addr: s})
+		}
+		return nil
+	}
+	if err := open(opts.Listen, wire.ProtocolASAP); err == nil {
+		err = open(opts.ENRPListen, wire.ProtocolENRP)
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+	} else {
+		r.Close()
+		return nil, err
+	}
+	for _, l := range r.listeners {
+		r.wg.Add(1)
+		go r.accept(l)
+	}
+	r.wg.Add(1)
+	go r.timerLoop()
+	if opts.Announce != "" {
+		if err := r.startAnnounce(); err != nil {
+			r.Close()
+			return nil, err
+		}
+	}
+	log.Info("registrar started", zap.String("server_id", fmt.Sprintf("0x%08x", core.cfg.ServerID)),
+		zap.Strings("asap", r.Addrs(wire.ProtocolASAP)), zap.Strings("enrp", r.Addrs(wire.ProtocolENRP)),
+		zap.Duration("keepalive_interval", core.cfg.KeepAliveInterval), zap.Duration("keepalive_timeout", core.cfg.KeepAliveTimeout))
+	return r, nil
+}
+
+func kindOf(addr string) wire.TransportKind {
+	a, err := transport.ParseAddress(addr)
+	if err == nil && (a.Scheme == transport.SchemeSCTP || (a.Scheme == transport.SchemeAuto && transport.KernelSCTP() == nil)) {
+		return wire.TransportSCTP
+	}
+	return wire.TransportTCP
+}
+
+// Addrs returns the bound addresses of the listeners of proto, with scheme
+// (and "mux+" prefix) so that they can be dialled as they are.
+func (r *Registrar) Addrs(proto wire.Protocol) []string {
+	var out []string
+	for _, l := range r.listeners {
+		if l.proto != proto {
+			continue
+		}
+		scheme := "tcp://"
+		if l.kind == wire.TransportSCTP {
+			scheme = "sctp://"
+		}
+		if l.framing == transport.FramingMux {
+			scheme = "mux+" + scheme
+		}
+		for _, ap := range l.ln.Addrs() {
+			out = append(out, scheme+ap.String())
+		}
+	}
+	return out
+}
+
+// Do runs fn with exclusive access to the core (status, tests).
+func (r *Registrar) Do(fn func(c *Core)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fn(r.core)
+}
+
+// Close stops the registrar: listeners, associations, goroutines.
+func (r *Registrar) Close() error {
+	r.closeOnce.Do(func() {
+		r.cancel()
+		for _, l := range r.listeners {
+			l.ln.Close()
+		}
+		r.amu.Lock()
+		for _, e := range r.assocs {
+			e.a.Abort()
+		}
+		r.amu.Unlock()
+	})
+	r.wg.Wait()
+	return nil
+}
+
+// Wait blocks until the registrar has stopped.
+func (r *Registrar) Wait() { r.wg.Wait() }
+
+func (r *Registrar) accept(l listenerInfo) {
+	defer r.wg.Done()
+	for {
+		a, err := l.ln.Accept(r.ctx)
+		if err != nil {
+			if r.ctx.Err() == nil {
+				r.log.Warn("accept failed; listener stopped", zap.String("listen", l.addr), zap.Error(err))
+			}
+			return
+		}
+		r.amu.Lock()
+		r.nextID++
+		id := r.nextID
+		r.assocs[id] = &assocEntry{a: a}
+		r.amu.Unlock()
+		r.wg.Add(1)
+		go r.serve(id, a, l)
+	}
+}
+
+func peerTransport(a transport.Association, kind wire.TransportKind) wire.Transport {
+	t := wire.Transport{Kind: kind, Use: wire.TransportUseDataPlusControl}
+	for _, ap := range a.RemoteAddrs() {
+		t.Port = ap.Port()
+		t.Addresses = append(t.Addresses, ap.Addr().Unmap())
+		if kind != wire.TransportSCTP {
+			break
+		}
+	}
+	return t
+}
+
+// serve reads one association until it ends.
+func (r *Registrar) serve(id AssocID, a transport.Association, l listenerInfo) {
+	defer r.wg.Done()
+	var acts Actions
+	r.mu.Lock()
+	r.core.AssociationUp(id, peerTransport(a, l.kind))
+	r.mu.Unlock()
+	defer func() {
+		acts.Reset()
+		r.mu.Lock()
+		r.core.AssociationDown(time.Now(), id, &acts)
+		r.mu.Unlock()
+		r.amu.Lock()
+		delete(r.assocs, id)
+		r.amu.Unlock()
+		r.dispatch(id, a, &acts)
+		a.Abort()
+	}()
+	for {
+		m, err := a.Recv(r.ctx)
+		if err != nil {
+			if r.ctx.Err() == nil {
+				r.log.Debug("association ended", zap.Uint64("assoc", uint64(id)), zap.Error(err))
+			}
+			return
+		}
+		proto := l.proto
+		if l.framing == transport.FramingMux || l.kind == wire.TransportSCTP {
+			switch m.PPID {
+			case wire.PPIDENRP:
+				proto = wire.ProtocolENRP
+			case wire.PPIDASAP:
+				proto = wire.ProtocolASAP
+			}
+		}
+		acts.Reset()
+		now := time.Now()
+		if proto == wire.ProtocolENRP {
+			r.mu.Lock()
+			r.core.HandleENRP(now, id, m.Data, &acts)
+			r.mu.Unlock()
+		} else {
+			msg, reports, derr := wire.DecodeASAP(m.Data)
+			r.mu.Lock()
+			if derr != nil {
+				r.core.HandleASAPDecodeError(now, id, m.Data, derr, &acts)
+			} else {
+				r.core.HandleASAP(now, id, m.Data, msg, reports, &acts)
+			}
+			r.poke()
+			r.mu.Unlock()
+		}
+		r.dispatch(id, a, &acts)
+	}
+}
+
+// poke wakes the timer goroutine when the core's next deadline moved
+// earlier than the one it waits for. Called under mu.
+func (r *Registrar) poke() {
+	if d, ok := r.core.NextDeadline(); ok && (r.armed.IsZero() || d.Before(r.armed)) {
+		r.armed = d
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// dispatch carries out acts; self is the association the caller serves
+// (its replies need no map lookup).
+func (r *Registrar) dispatch(self AssocID, selfA transport.Association, acts *Actions) {
+	for _, n := range acts.Notes {
+		r.logNote(n)
+	}
+	for i := 0; i < acts.Len(); i++ {
+		id, ppid, data := acts.Message(i)
+		if id == self && selfA != nil {
+			if err := selfA.Send(r.ctx, transport.Message{PPID: ppid, Data: data}); err != nil {
+				r.log.Debug("reply not sent", zap.Uint64("assoc", uint64(id)), zap.Error(err))
+			}
+			continue
+		}
+		r.amu.Lock()
+		e := r.assocs[id]
+		r.amu.Unlock()
+		if e == nil {
+			continue // gone; its PEs will time out or are already removed
+		}
+		ctx, cancel := context.WithTimeout(r.ctx, r.opts.SendTimeout)
+		err := e.a.Send(ctx, transport.Message{PPID: ppid, Data: data})
+		cancel()
+		if err != nil {
+			r.log.Debug("message not sent", zap.Uint64("assoc", uint64(id)), zap.Error(err))
+		}
+	}
+	for _, id := range acts.Aborts {
+		r.amu.Lock()
+		e := r.assocs[id]
+		r.amu.Unlock()
+		if e != nil {
+			e.a.Abort()
+		}
+	}
+}
+
+func (r *Registrar) logNote(n Note) {
+	switch n.Kind {
+	case NoteRegistered, NoteDeregistered, NoteReregistered:
+		if ce := r.log.Check(zap.DebugLevel, "pool element "+n.Kind.String()); ce != nil {
+			ce.Write(zap.Stringer("pool_handle", n.PoolHandle), zap.Stringer("pe", n.PE), zap.Uint64("assoc", uint64(n.Assoc)))
+		}
+	case NoteRemoved:
+		r.log.Info("pool element removed", zap.Stringer("pool_handle", n.PoolHandle), zap.Stringer("pe", n.PE), zap.String("reason", n.Reason))
+	default:
+		if ce := r.log.Check(zap.DebugLevel, "message "+n.Kind.String()); ce != nil {
+			ce.Write(zap.Uint64("assoc", uint64(n.Assoc)), zap.String("reason", n.Reason))
+		}
+	}
+}
+
+func (r *Registrar) timerLoop() {
+	defer r.wg.Done()
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	var acts Actions
+	for {
+		r.mu.Lock()
+		d, ok := r.core.NextDeadline()
+		if ok {
+			r.armed = d
+		} else {
+			r.armed = time.Time{}
+		}
+		r.mu.Unlock()
+		wait := time.Hour
+		if ok {
+			wait = max(time.Until(d), 0)
+		}
+		t.Reset(wait)
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-r.wake:
+			if !t.Stop() {
+				select {
+				case <-t.C:
+				default:
+				}
+			}
+			continue
+		case <-t.C:
+		}
+		acts.Reset()
+		r.mu.Lock()
+		r.core.Tick(time.Now(), &acts)
+		r.mu.Unlock()
+		r.dispatch(0, nil, &acts)
+	}
+}
+
+// startAnnounce sends Server Announce messages (RFC 5352 section 3.6) over
+// UDP to opts.Announce, multicast or unicast.
+func (r *Registrar) startAnnounce() error {
+	ua, err := net.ResolveUDPAddr("udp", r.opts.Announce)
+	if err != nil {
+		return fmt.Errorf("enrp: announce address %q: %w", r.opts.Announce, err)
+	}
+	conn, err := net.DialUDP("udp", nil, ua)
+	if err != nil {
+		return fmt.Errorf("enrp: announce socket to %q: %w", r.opts.Announce, err)
+	}
+	msg := &wire.ServerAnnounce{ServerID: r.core.cfg.ServerID}
+	for _, l := range r.listeners {
+		if l.proto != wire.ProtocolASAP || l.framing == transport.FramingMux {
+			continue // only what plain ASAP peers can use
+		}
+		for _, ap := range l.ln.Addrs() {
+			if ap.Addr().IsUnspecified() {
+				continue
+			}
+			msg.Transports = append(msg.Transports, wire.Transport{Kind: l.kind, Port: ap.Port(),
+				Use: wire.TransportUseDataPlusControl, Addresses: []netip.Addr{ap.Addr().Unmap()}})
+		}
+	}
+	b, err := wire.Marshal(msg)
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("enrp: encoding Server Announce: %w", err)
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer conn.Close()
+		rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(r.core.cfg.ServerID)))
+		t := time.NewTimer(0)
+		defer t.Stop()
+		for {
+			select {
+			case <-r.ctx.Done():
+				return
+			case <-t.C:
+			}
+			if _, err := conn.Write(b); err != nil {
+				r.log.Debug("server announce not sent", zap.Error(err))
+			}
+			jitter := 0.875 + 0.25*rng.Float64()
+			t.Reset(time.Duration(float64(r.opts.AnnounceInterval) * jitter))
+		}
+	}()
+	return nil
+}
