@@ -137,9 +137,39 @@ func sendASAP(ctx context.Context, a transport.Association, m wire.Message) erro
 	return nil
 }
 
-// registrarConfig is the transport configuration towards registrars.
-func registrarConfig(p transport.Profile, f transport.Framing, log *zap.Logger) transport.Config {
-	return transport.Config{Profile: p, Framing: f, PPID: wire.PPIDASAP, Logger: log}
+// registrarAddress splits a registrar address into the transport address
+// and the transport configuration towards it. A registrar link carries
+// only ASAP, so over TCP it is bare ASAP unless the address asks for the
+// mux framing ("mux+tcp://..."), as the registrar's own listen addresses do.
+func registrarAddress(addr string, p transport.Profile, log *zap.Logger) (string, transport.Config, error) {
+	a, f, err := transport.ParseFramedAddress(addr, transport.FramingRSerPool)
+	if err != nil {
+		return "", transport.Config{}, fmt.Errorf("asap: registrar address: %w", err)
+	}
+	if f == transport.FramingSIGTRAN {
+		return "", transport.Config{}, fmt.Errorf("asap: registrar address %q: sigtran framing cannot carry ASAP", addr)
+	}
+	return a, transport.Config{Profile: p, Framing: f, PPID: wire.PPIDASAP, Logger: log}, nil
+}
+
+// dialRegistrar opens an association to the registrar at addr.
+func dialRegistrar(ctx context.Context, addr string, p transport.Profile, log *zap.Logger) (transport.Association, error) {
+	a, cfg, err := registrarAddress(addr, p, log)
+	if err != nil {
+		return nil, err
+	}
+	return transport.Dial(ctx, a, cfg)
+}
+
+// ValidateRegistrars checks registrar addresses as the PE and PU will dial
+// them, so a command line can reject a bad one before anything starts.
+func ValidateRegistrars(addrs []string) error {
+	for _, a := range addrs {
+		if _, _, err := registrarAddress(a, transport.Profile{}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // readASAP reads ASAP messages from a registrar association and hands them

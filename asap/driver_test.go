@@ -61,7 +61,7 @@ type fakeRegistrar struct {
 func newFakeRegistrar(t *testing.T, serverID uint32) *fakeRegistrar {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	ln, err := transport.Listen(ctx, "tcp://127.0.0.1:0", transport.Config{Profile: carrier(t)})
+	ln, err := transport.Listen(ctx, "tcp://127.0.0.1:0", transport.Config{Profile: carrier(t), Framing: transport.FramingRSerPool, PPID: wire.PPIDASAP})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,8 @@ type PEConfig struct {
 	// PoolHandle is the pool to join.
 	PoolHandle string
 	// Registrars are the registrar addresses ("tcp://127.0.0.1:3863"),
-	// tried in order; the PE fails over along the list.
+	// tried in order; the PE fails over along the list. Over TCP the link
+	// is bare ASAP; a "mux+" prefix asks for the mux framing.
 	Registrars []string
 	// Listen is the PE's user transport, where pool users connect
 	// ("tcp://127.0.0.1:0"; port 0 picks one).
@@ -34,9 +35,6 @@ type PEConfig struct {
 	Profile transport.Profile
 	// Timers override the protocol timers field by field (zero: default).
 	Timers Timers
-	// RegistrarFraming is the TCP framing towards registrars: mux (the
-	// default; PPID kept) or rserpool (bare ASAP).
-	RegistrarFraming transport.Framing
 	// UserTransport, when set, is registered instead of the listener's
 	// address (for a listener on the unspecified address, or NAT).
 	UserTransport *wire.Transport
@@ -90,10 +88,8 @@ func StartPoolElement(ctx context.Context, cfg PEConfig) (*PoolElement, error) {
 	if len(cfg.Registrars) == 0 {
 		return nil, errors.New("asap: PE: no registrar address")
 	}
-	for _, r := range cfg.Registrars {
-		if _, err := transport.ParseAddress(r); err != nil {
-			return nil, fmt.Errorf("asap: PE: registrar address: %w", err)
-		}
+	if err := ValidateRegistrars(cfg.Registrars); err != nil {
+		return nil, fmt.Errorf("asap: PE: %w", err)
 	}
 	if cfg.Listen == "" {
 		return nil, errors.New("asap: PE: no listen address")
@@ -337,7 +333,7 @@ func (pe *PoolElement) dial(i int) {
 	go func() {
 		defer pe.wg.Done()
 		ctx, cancel := context.WithTimeout(pe.ctx, pe.cfg.Timers.ResponseTimeout+pe.cfg.Profile.WorstCaseDetection().SCTPData)
-		a, err := transport.Dial(ctx, addr, registrarConfig(pe.cfg.Profile, pe.cfg.RegistrarFraming, pe.cfg.Logger))
+		a, err := dialRegistrar(ctx, addr, pe.cfg.Profile, pe.cfg.Logger)
 		cancel()
 		if err != nil {
 			pe.log.Warn("registrar unreachable", zap.String("address", addr), zap.Error(err))

@@ -23,8 +23,6 @@ type PUConfig struct {
 	Profile transport.Profile
 	// Timers override the protocol timers field by field (zero: default).
 	Timers Timers
-	// RegistrarFraming is the TCP framing towards registrars (default mux).
-	RegistrarFraming transport.Framing
 	// Items, when non-zero, asks registrars for that many PEs per
 	// resolution (RSPLIB's Handle Resolution Option; wire.AllItems: all).
 	Items uint32
@@ -67,10 +65,8 @@ func NewPoolUser(ctx context.Context, cfg PUConfig) (*PoolUser, error) {
 	if len(cfg.Registrars) == 0 {
 		return nil, errors.New("asap: PU: no registrar address")
 	}
-	for _, r := range cfg.Registrars {
-		if _, err := transport.ParseAddress(r); err != nil {
-			return nil, fmt.Errorf("asap: PU: registrar address: %w", err)
-		}
+	if err := ValidateRegistrars(cfg.Registrars); err != nil {
+		return nil, fmt.Errorf("asap: PU: %w", err)
 	}
 	if err := cfg.Timers.Validate(); err != nil {
 		return nil, err
@@ -207,7 +203,7 @@ func (pu *PoolUser) dial(i int) {
 	go func() {
 		defer pu.wg.Done()
 		ctx, cancel := context.WithTimeout(pu.ctx, pu.cfg.Timers.ResponseTimeout+pu.cfg.Profile.WorstCaseDetection().SCTPData)
-		a, err := transport.Dial(ctx, addr, registrarConfig(pu.cfg.Profile, pu.cfg.RegistrarFraming, pu.cfg.Logger))
+		a, err := dialRegistrar(ctx, addr, pu.cfg.Profile, pu.cfg.Logger)
 		cancel()
 		if err != nil {
 			pu.log.Warn("registrar unreachable", zap.String("address", addr), zap.Error(err))
