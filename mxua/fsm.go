@@ -281,14 +281,14 @@ func (t timerSet) fired(id TimerID, now time.Time) bool {
 // newMsg builds a message of the core's protocol.
 func fsmNewMsg(p Protocol, k Kind) *Message { return &Message{Protocol: p, Kind: k} }
 
-// errMsg builds an ERR message with a diagnostic copy of the offending
-// message's kind in the INFO string (the codec owns Diagnostic Info bytes).
+// errMsg builds an ERR message. ERR has no INFO String parameter (RFC 4666
+// and RFC 3868 section 3.8.1), so the codec would refuse one; the cause's
+// bytes, which Diagnostic Info would carry, are the codec's, not the core's.
 func fsmErrMsg(p Protocol, code ErrorCode, cause *Message, rcs []uint32) *Message {
 	m := fsmNewMsg(p, KindERR)
 	m.ErrorCode = code
 	m.RoutingContexts = rcs
 	if cause != nil {
-		m.InfoString = cause.Kind.String()
 		m.NetworkAppearance = cause.NetworkAppearance
 	}
 	return m

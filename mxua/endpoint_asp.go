@@ -1,0 +1,235 @@
+package mxua
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sigpool/sigpool/transport"
+	"go.uber.org/zap"
+)
+
+// ASPEndpointConfig configures the client side of M3UA or SUA: a GWC or a SEP
+// simulator that dials an SGP and serves routing contexts as an ASP.
+type ASPEndpointConfig struct {
+	// Address of the SGP, e.g. "tcp://127.0.0.1:2905" or "sctp://10.0.0.1:2905".
+	Address string
+	// Transport configures the association; PPID is set from the protocol.
+	// Use transport.FramingSIGTRAN for a foreign SGP over TCP.
+	Transport transport.Config
+	// ASP configures the state machine. Target zero (ASPDown) is taken as
+	// ASPActive: an endpoint is started to carry traffic. A zero
+	// ASP.Profile takes Transport.Profile, so BEAT follows the same
+	// heartbeat profile as the association.
+	ASP ASPConfig
+	// Redial is how long to wait before dialing again once the association
+	// is lost (default 1 s); negative means never: the endpoint then stays
+	// down until closed.
+	Redial time.Duration
+	// SendQueue bounds the messages waiting for the transport
+	// (DefaultSendQueue when zero).
+	SendQueue int
+	// Logger; nil logs nothing.
+	Logger *zap.Logger
+}
+
+// ASPEndpoint runs an ASP state machine over one association to an SGP,
+// re-establishing it after a loss, and brings itself to the configured
+// target state (ASP-ACTIVE by default) whenever the association is up.
+// Its methods are safe for concurrent use.
+type ASPEndpoint struct {
+	d    *driver
+	cfg  ASPEndpointConfig
+	asp  *ASP
+	tcfg transport.Config
+
+	stateMu sync.Mutex
+	state   ASPState
+	changed chan struct{} // closed and replaced on every state change
+
+	redialCtx    context.Context
+	redialCancel context.CancelFunc
+	redialWG     sync.WaitGroup
+	closeOnce    sync.Once
+}
+
+// aspAssoc is the AssocID of the endpoint's association: there is only ever
+// one at a time, and the core keeps its target across redials.
+const aspAssoc AssocID = 1
+
+// DialASP dials the SGP and starts the endpoint. It returns once the
+// association is up (not yet ASP-ACTIVE: see WaitState); a failed first
+// dial is returned rather than retried, so misconfiguration shows at once.
+func DialASP(ctx context.Context, cfg ASPEndpointConfig) (*ASPEndpoint, error) {
+	if cfg.ASP.Target == ASPDown {
+		cfg.ASP.Target = ASPActive
+	}
+	if cfg.ASP.Profile == (transport.Profile{}) {
+		cfg.ASP.Profile = cfg.Transport.Profile
+	}
+	if cfg.Redial == 0 {
+		cfg.Redial = time.Second
+	}
+	asp, err := NewASP(aspAssoc, cfg.ASP)
+	if err != nil {
+		return nil, fmt.Errorf("mxua: ASP endpoint for %s: %w", cfg.Address, err)
+	}
+	tcfg := cfg.Transport
+	tcfg.PPID = cfg.ASP.Protocol.PPID()
+	if tcfg.Logger == nil {
+		tcfg.Logger = cfg.Logger
+	}
+	streams, err := coreStreams(cfg.Address, tcfg)
+	if err != nil {
+		return nil, fmt.Errorf("mxua: ASP endpoint for %s: %w", cfg.Address, err)
+	}
+	a, err := transport.Dial(ctx, cfg.Address, tcfg)
+	if err != nil {
+		return nil, fmt.Errorf("mxua: ASP endpoint: dial SGP %s: %w", cfg.Address, err)
+	}
+	e := &ASPEndpoint{cfg: cfg, asp: asp, tcfg: tcfg, changed: make(chan struct{})}
+	e.d = newDriver(cfg.ASP.Protocol, asp, cfg.Logger, cfg.SendQueue)
+	e.d.log = e.d.log.With(zap.String("sgp", cfg.Address))
+	e.d.after = e.snapshot
+	e.redialCtx, e.redialCancel = context.WithCancel(context.Background())
+	e.d.onEnded = func(*conn, string) { e.redial(streams) }
+	go e.d.run()
+	if err := e.d.do(ctx, func() { e.d.attach(&conn{id: aspAssoc, assoc: a, streams: streams}) }); err != nil {
+		_ = a.Abort()
+		e.Close()
+		return nil, fmt.Errorf("mxua: ASP endpoint for %s: start: %w", cfg.Address, err)
+	}
+	return e, nil
+}
+
+// snapshot publishes the core's state for State and WaitState (loop only).
+func (e *ASPEndpoint) snapshot() {
+	st := e.asp.State()
+	e.stateMu.Lock()
+	defer e.stateMu.Unlock()
+	if st != e.state {
+		e.state = st
+		close(e.changed)
+		e.changed = make(chan struct{})
+	}
+}
+
+// redial dials again in the background after a loss (called in the loop).
+func (e *ASPEndpoint) redial(streams uint16) {
+	if e.cfg.Redial < 0 || e.redialCtx.Err() != nil {
+		return
+	}
+	e.redialWG.Add(1)
+	go func() {
+		defer e.redialWG.Done()
+		for wait := e.cfg.Redial; ; wait = min(2*wait, 30*time.Second) {
+			select {
+			case <-time.After(wait):
+			case <-e.redialCtx.Done():
+				return
+			}
+			ctx, cancel := context.WithTimeout(e.redialCtx, 10*time.Second)
+			a, err := transport.Dial(ctx, e.cfg.Address, e.tcfg)
+			cancel()
+			if err != nil {
+				e.d.log.Info("mxua: redial failed", zap.Error(err), zap.Duration("next", min(2*wait, 30*time.Second)))
+				continue
+			}
+			if err := e.d.do(e.redialCtx, func() { e.d.attach(&conn{id: aspAssoc, assoc: a, streams: streams}) }); err != nil {
+				_ = a.Abort()
+			}
+			return
+		}
+	}()
+}
+
+// State returns the ASP state (ASP-DOWN, -INACTIVE, -ACTIVE).
+func (e *ASPEndpoint) State() ASPState {
+	e.stateMu.Lock()
+	defer e.stateMu.Unlock()
+	return e.state
+}
+
+// WaitState waits until the ASP is in state want.
+func (e *ASPEndpoint) WaitState(ctx context.Context, want ASPState) error {
+	for {
+		e.stateMu.Lock()
+		st, ch := e.state, e.changed
+		e.stateMu.Unlock()
+		if st == want {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-e.d.stopped:
+			return fmt.Errorf("mxua: wait for %v: %w", want, errDriverClosed)
+		case <-ctx.Done():
+			return fmt.Errorf("mxua: wait for %v (still %v): %w", want, st, ctx.Err())
+		}
+	}
+}
+
+// Send hands user traffic (M3UA DATA, SUA CLDT/CLDR/CO) to the ASP, which
+// sends it on the stream of its SLS when ASP-ACTIVE; otherwise a
+// NotifyDiscarded says it was dropped.
+func (e *ASPEndpoint) Send(ctx context.Context, m *Message) error {
+	if m == nil {
+		return errors.New("mxua: ASP endpoint: send nil message")
+	}
+	if err := e.d.do(ctx, func() { e.d.step(time.Now(), Transfer{Msg: m}) }); err != nil {
+		return fmt.Errorf("mxua: ASP endpoint: send %v: %w", m.Kind, err)
+	}
+	return nil
+}
+
+// Request feeds a user request to the ASP: ASPUpRequest, ASPActiveRequest,
+// ASPInactiveRequest, ASPDownRequest or AuditRequest.
+func (e *ASPEndpoint) Request(ctx context.Context, ev Event) error {
+	switch ev.(type) {
+	case ASPUpRequest, ASPActiveRequest, ASPInactiveRequest, ASPDownRequest, AuditRequest:
+	default:
+		return fmt.Errorf("mxua: ASP endpoint: %T is not an ASP request", ev)
+	}
+	if err := e.d.do(ctx, func() { e.d.step(time.Now(), ev) }); err != nil {
+		return fmt.Errorf("mxua: ASP endpoint: request %T: %w", ev, err)
+	}
+	return nil
+}
+
+// Notifications delivers state changes, errors and received traffic
+// (NotifyDeliver) in order. The endpoint never blocks on it (it queues), so
+// read it continuously. It is closed by Close.
+func (e *ASPEndpoint) Notifications() <-chan Notify { return e.d.notes.C }
+
+// Destinations returns the destination availability learned from the SGP.
+func (e *ASPEndpoint) Destinations(ctx context.Context) ([]Destination, error) {
+	var ds []Destination
+	if err := e.d.do(ctx, func() { ds = e.asp.Destinations() }); err != nil {
+		return nil, fmt.Errorf("mxua: ASP endpoint: destinations: %w", err)
+	}
+	return ds, nil
+}
+
+// ASState returns the state of an AS as the SGP last notified it.
+func (e *ASPEndpoint) ASState(ctx context.Context, rc uint32) (ASState, error) {
+	var st ASState
+	if err := e.d.do(ctx, func() { st = e.asp.ASState(rc) }); err != nil {
+		return 0, fmt.Errorf("mxua: ASP endpoint: AS state: %w", err)
+	}
+	return st, nil
+}
+
+// Close stops the endpoint: the association is closed gracefully (queued
+// messages first) and every goroutine has returned when Close does. It does
+// not send ASP Down first; use Request(ASPDownRequest{}) and WaitState for
+// an orderly goodbye.
+func (e *ASPEndpoint) Close() error {
+	e.closeOnce.Do(func() {
+		e.redialCancel()
+		e.d.shutdown(true)
+		e.redialWG.Wait()
+	})
+	return nil
+}
