@@ -91,6 +91,17 @@ func TestEndpointsWithRegistrar(t *testing.T) {
 		t.Fatalf("echo %q", got)
 	}
 
+	// The PE sends its Cookie right behind each echo and the session takes
+	// control messages in as it receives, so once a second echo is back the
+	// first one's Cookie is known: a PE that died earlier would leave no
+	// state to hand over.
+	if got := echo(ctx, t, s, "again"); got != "again" {
+		t.Fatalf("echo %q", got)
+	}
+	if len(s.LastCookie()) == 0 {
+		t.Fatal("no Cookie from the first PE after two echoes")
+	}
+
 	// The PE leaves (deregisters and drops its associations); the session
 	// must continue on another PE and hand it the first PE's cookie.
 	if err := pes[first].Close(ctx); err != nil {
