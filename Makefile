@@ -39,7 +39,7 @@ fuzz:
 	@scripts/fuzz.sh $(FUZZTIME)
 
 lab:
-	@echo "sigpool lab: not yet (arrives with the scenarios issue)"
+	@echo "sigpool lab: not built yet: it needs the SG and GWC applications and the scenario player"
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
