@@ -1,13 +1,9 @@
 package mxua
 
 import (
-	"bytes"
-	"context"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,17 +11,8 @@ import (
 
 	"github.com/sigpool/sigpool/internal/sctppcap"
 	"github.com/sigpool/sigpool/internal/tshark"
+	"github.com/sigpool/sigpool/internal/tshark/tsharktest"
 )
-
-func requireTshark(t *testing.T) {
-	t.Helper()
-	if _, err := tshark.Path(); err != nil {
-		if os.Getenv("SIGPOOL_REQUIRE_TOOLS") != "" || os.Getenv("CI") != "" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-}
 
 // xuaLayout is what the test reads back from the encoded bytes on its own,
 // without the decoder under test: every parameter tag, nested ones
@@ -64,7 +51,7 @@ func xuaLayout(p Protocol, b []byte, tags *[]uint16) error {
 // expert error, and class, type, length, parameter tags and key values must
 // be those encoded.
 func TestTsharkConformance(t *testing.T) {
-	requireTshark(t)
+	tsharktest.Require(t)
 	type frame struct {
 		p    Protocol
 		name string
@@ -77,11 +64,7 @@ func TestTsharkConformance(t *testing.T) {
 			frames = append(frames, frame{p: p, name: g.name, m: g.m, b: cdcHex(g.hex)})
 		}
 	}
-	var buf bytes.Buffer
-	w, err := sctppcap.NewWriter(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var capture []sctppcap.Frame
 	start := time.Unix(1_800_000_000, 0)
 	for i, f := range frames {
 		src := netip.MustParseAddrPort("127.0.0.1:40000")
@@ -89,34 +72,14 @@ func TestTsharkConformance(t *testing.T) {
 		if f.p == SUA {
 			dst = netip.AddrPortFrom(dst.Addr(), PortSUA)
 		}
-		if err := w.WriteFrame(sctppcap.Frame{Time: start.Add(time.Duration(i) * time.Millisecond), Src: src, Dst: dst,
-			Stream: 1, PPID: f.p.PPID(), Data: f.b}); err != nil {
-			t.Fatal(err)
-		}
+		capture = append(capture, sctppcap.Frame{Time: start.Add(time.Duration(i) * time.Millisecond), Src: src, Dst: dst,
+			Stream: 1, PPID: f.p.PPID(), Data: f.b})
 	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "xua.pcap")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if dir := os.Getenv("SIGPOOL_KEEP_PCAP"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, "xua.pcap"), buf.Bytes(), 0o644)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	// The goldens' payloads are filler, not real ISUP, SCCP or TCAP: stop
 	// the dissection at the adaptation layer.
-	pkts, err := tshark.Decode(ctx, path, "--disable-protocol", "mtp3", "--disable-protocol", "tcap",
+	pkts := tsharktest.Dissect(t, "xua.pcap", capture, "--disable-protocol", "mtp3", "--disable-protocol", "tcap",
 		"--disable-protocol", "sccp", "--disable-protocol", "isup", "--disable-protocol", "bssap",
 		"--disable-protocol", "ranap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(pkts) != len(frames) {
-		t.Fatalf("tshark returned %d frames for %d messages", len(pkts), len(frames))
-	}
 	for i, f := range frames {
 		t.Run(fmt.Sprintf("%02d-%v-%s", i, f.p, f.name), func(t *testing.T) {
 			p, b, proto := pkts[i], f.b, strings.ToLower(f.p.String())

@@ -1,14 +1,10 @@
 package wire
 
 import (
-	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +12,7 @@ import (
 
 	"github.com/sigpool/sigpool/internal/sctppcap"
 	"github.com/sigpool/sigpool/internal/tshark"
+	"github.com/sigpool/sigpool/internal/tshark/tsharktest"
 )
 
 // Parameter names as RFC 5354 gives them; tshark's names contain these words.
@@ -129,31 +126,15 @@ func walkParams(b []byte, l *encodedLayout) error {
 	return nil
 }
 
-func requireTshark(t *testing.T) {
-	t.Helper()
-	if _, err := tshark.Path(); err != nil {
-		if os.Getenv("SIGPOOL_REQUIRE_TOOLS") != "" || os.Getenv("CI") != "" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-}
-
 // TestTsharkConformance writes one of every ASAP and ENRP message, with every
 // parameter kind, as synthetic SCTP frames (PPID 11 and 12) and has tshark
 // dissect them: no frame may be malformed or carry an expert error, and the
 // message types, flags, lengths, parameter and cause names and key values
 // tshark reports must be those encoded.
 func TestTsharkConformance(t *testing.T) {
-	requireTshark(t)
 	msgs := append(sampleASAPMessages(), sampleENRPMessages()...)
-
-	var buf bytes.Buffer
-	w, err := sctppcap.NewWriter(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
 	encoded := make([][]byte, len(msgs))
+	frames := make([]sctppcap.Frame, len(msgs))
 	start := time.Unix(1_800_000_000, 0)
 	for i, m := range msgs {
 		b, err := m.AppendTo(nil)
@@ -167,30 +148,9 @@ func TestTsharkConformance(t *testing.T) {
 			src = netip.MustParseAddrPort("127.0.0.1:9901")
 			dst = netip.MustParseAddrPort("127.0.0.2:9901")
 		}
-		if err := w.WriteFrame(sctppcap.Frame{Time: start.Add(time.Duration(i) * time.Millisecond), Src: src, Dst: dst, PPID: m.Type().Protocol().PPID(), Data: b}); err != nil {
-			t.Fatal(err)
-		}
+		frames[i] = sctppcap.Frame{Time: start.Add(time.Duration(i) * time.Millisecond), Src: src, Dst: dst, PPID: m.Type().Protocol().PPID(), Data: b}
 	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "rserpool.pcap")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if dir := os.Getenv("SIGPOOL_KEEP_PCAP"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, "rserpool.pcap"), buf.Bytes(), 0o644)
-	}
-
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	pkts, err := tshark.Decode(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(pkts) != len(msgs) {
-		t.Fatalf("tshark returned %d frames for %d messages", len(pkts), len(msgs))
-	}
+	pkts := tsharktest.Dissect(t, "rserpool.pcap", frames)
 
 	seen := map[MessageType]bool{}
 	paramKinds := map[uint16]bool{}

@@ -12,19 +12,8 @@ import (
 
 	"github.com/sigpool/sigpool/internal/sctppcap"
 	"github.com/sigpool/sigpool/internal/tshark"
+	"github.com/sigpool/sigpool/internal/tshark/tsharktest"
 )
-
-// requireTshark skips without tshark, except where the tools are required
-// (make test and CI set SIGPOOL_REQUIRE_TOOLS=1): there a missing tshark fails.
-func requireTshark(t *testing.T) {
-	t.Helper()
-	if _, err := tshark.Path(); err != nil {
-		if os.Getenv("SIGPOOL_REQUIRE_TOOLS") != "" || os.Getenv("CI") != "" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-}
 
 // An ASAP Handle Resolution for pool handle "abcd".
 var handleResolution = []byte{0x05, 0x00, 0x00, 0x0c, 0x00, 0x09, 0x00, 0x08, 'a', 'b', 'c', 'd'}
@@ -63,7 +52,7 @@ func decode(t *testing.T, path string) []tshark.Packet {
 }
 
 func TestSyntheticFramesDecode(t *testing.T) {
-	requireTshark(t)
+	tsharktest.Require(t)
 	path := writeCapture(t,
 		sctppcap.Frame{Src: netip.MustParseAddrPort("127.0.0.1:40000"), Dst: netip.MustParseAddrPort("127.0.0.1:3863"), Stream: 3, PPID: 11, Data: handleResolution},
 		sctppcap.Frame{Src: netip.MustParseAddrPort("[::1]:40000"), Dst: netip.MustParseAddrPort("[::1]:3863"), PPID: 11, Data: handleResolution},
@@ -94,7 +83,7 @@ func TestSyntheticFramesDecode(t *testing.T) {
 // The checks must be able to fail: a truncated parameter is malformed and a
 // corrupted CRC32c is an expert error.
 func TestProblemsAreReported(t *testing.T) {
-	requireTshark(t)
+	tsharktest.Require(t)
 	bad := append([]byte(nil), handleResolution...)
 	binary.BigEndian.PutUint16(bad[6:], 40) // parameter longer than the message
 	path := writeCapture(t,

@@ -1,30 +1,16 @@
 package isup
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/sigpool/sigpool/internal/sctppcap"
-	"github.com/sigpool/sigpool/internal/tshark"
+	"github.com/sigpool/sigpool/internal/tshark/tsharktest"
 	"github.com/wmnsk/go-m3ua/messages"
 	"github.com/wmnsk/go-m3ua/messages/params"
 )
-
-func requireTshark(t *testing.T) {
-	t.Helper()
-	if _, err := tshark.Path(); err != nil {
-		if os.Getenv("SIGPOOL_REQUIRE_TOOLS") != "" || os.Getenv("CI") != "" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-}
 
 // m3uaData wraps an MTP3 user part (SI=5: ISUP) in an M3UA DATA message.
 func m3uaData(t *testing.T, payload []byte) []byte {
@@ -43,7 +29,7 @@ func m3uaData(t *testing.T, payload []byte) []byte {
 // error; CIC, message type, called and calling digits and cause value must
 // be those encoded.
 func TestTsharkConformance(t *testing.T) {
-	requireTshark(t)
+	tsharktest.Require(t)
 	var msgs []Message
 	for _, g := range goldens {
 		msgs = append(msgs, g.msg)
@@ -55,42 +41,18 @@ func TestTsharkConformance(t *testing.T) {
 		&REL{CIC: 0x0abc, Cause: CauseIndicators{Location: LocationPublicLocal, Value: CauseNoAnswer}},
 	)
 
-	var buf bytes.Buffer
-	w, err := sctppcap.NewWriter(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var frames []sctppcap.Frame
 	start := time.Unix(1_800_000_000, 0)
 	for i, m := range msgs {
 		b, err := Marshal(m)
 		if err != nil {
 			t.Fatalf("encode %d: %v", i, err)
 		}
-		if err := w.WriteFrame(sctppcap.Frame{Time: start.Add(time.Duration(i) * time.Millisecond),
+		frames = append(frames, sctppcap.Frame{Time: start.Add(time.Duration(i) * time.Millisecond),
 			Src: netip.MustParseAddrPort("127.0.0.1:40000"), Dst: netip.MustParseAddrPort("127.0.0.2:2905"),
-			Stream: 1, PPID: 3, Data: m3uaData(t, b)}); err != nil {
-			t.Fatal(err)
-		}
+			Stream: 1, PPID: 3, Data: m3uaData(t, b)})
 	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "isup.pcap")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if dir := os.Getenv("SIGPOOL_KEEP_PCAP"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, "isup.pcap"), buf.Bytes(), 0o644)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	pkts, err := tshark.Decode(ctx, path, "-o", "isup.variant:ITU Standard")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(pkts) != len(msgs) {
-		t.Fatalf("tshark returned %d frames for %d messages", len(pkts), len(msgs))
-	}
+	pkts := tsharktest.Dissect(t, "isup.pcap", frames, "-o", "isup.variant:ITU Standard")
 	for i, m := range msgs {
 		t.Run(fmt.Sprintf("%d-%s", i, m.MessageType()), func(t *testing.T) {
 			p := pkts[i]

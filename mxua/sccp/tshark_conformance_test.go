@@ -1,31 +1,18 @@
 package sccp
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sigpool/sigpool/internal/sctppcap"
 	"github.com/sigpool/sigpool/internal/tshark"
+	"github.com/sigpool/sigpool/internal/tshark/tsharktest"
 	"github.com/wmnsk/go-m3ua/messages"
 	"github.com/wmnsk/go-m3ua/messages/params"
 )
-
-func requireTshark(t *testing.T) {
-	t.Helper()
-	if _, err := tshark.Path(); err != nil {
-		if os.Getenv("SIGPOOL_REQUIRE_TOOLS") != "" || os.Getenv("CI") != "" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-}
 
 // m3uaData wraps an MTP3 user part (SI=3: SCCP) in an M3UA DATA message
 // with a routing context, as an SG sends it to an ASP.
@@ -45,7 +32,7 @@ func m3uaData(t *testing.T, opc, dpc uint32, payload []byte) []byte {
 // malformed frame or expert error, and the message type, SSNs, point codes
 // and GT digits tshark reports must be those encoded.
 func TestTsharkConformance(t *testing.T) {
-	requireTshark(t)
+	tsharktest.Require(t)
 	begin := hx(tcapBeginSRISM)
 	gt := func(gti GTI, digits string) *GlobalTitle {
 		return &GlobalTitle{Indicator: gti, NumberingPlan: 1, EncodingScheme: ESBCDEven, NatureOfAddress: 4, Digits: digits}
@@ -64,42 +51,18 @@ func TestTsharkConformance(t *testing.T) {
 			Optional: []Parameter{{ParamImportance, []byte{3}}}},
 	}
 
-	var buf bytes.Buffer
-	w, err := sctppcap.NewWriter(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var frames []sctppcap.Frame
 	start := time.Unix(1_800_000_000, 0)
 	for i, m := range msgs {
 		b, err := Marshal(m)
 		if err != nil {
 			t.Fatalf("encode %d: %v", i, err)
 		}
-		if err := w.WriteFrame(sctppcap.Frame{Time: start.Add(time.Duration(i) * time.Millisecond),
+		frames = append(frames, sctppcap.Frame{Time: start.Add(time.Duration(i) * time.Millisecond),
 			Src: netip.MustParseAddrPort("127.0.0.1:40000"), Dst: netip.MustParseAddrPort("127.0.0.2:2905"),
-			Stream: 1, PPID: 3, Data: m3uaData(t, 100, 200, b)}); err != nil {
-			t.Fatal(err)
-		}
+			Stream: 1, PPID: 3, Data: m3uaData(t, 100, 200, b)})
 	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "sccp.pcap")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if dir := os.Getenv("SIGPOOL_KEEP_PCAP"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, "sccp.pcap"), buf.Bytes(), 0o644)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	pkts, err := tshark.Decode(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(pkts) != len(msgs) {
-		t.Fatalf("tshark returned %d frames for %d messages", len(pkts), len(msgs))
-	}
+	pkts := tsharktest.Dissect(t, "sccp.pcap", frames)
 	for i, m := range msgs {
 		t.Run(fmt.Sprintf("%d-%s", i, m.MessageType()), func(t *testing.T) {
 			p := pkts[i]

@@ -1,32 +1,18 @@
 package tcap
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sigpool/sigpool/internal/sctppcap"
-	"github.com/sigpool/sigpool/internal/tshark"
+	"github.com/sigpool/sigpool/internal/tshark/tsharktest"
 	"github.com/sigpool/sigpool/mxua/sccp"
 	"github.com/wmnsk/go-m3ua/messages"
 	"github.com/wmnsk/go-m3ua/messages/params"
 )
-
-func requireTshark(t *testing.T) {
-	t.Helper()
-	if _, err := tshark.Path(); err != nil {
-		if os.Getenv("SIGPOOL_REQUIRE_TOOLS") != "" || os.Getenv("CI") != "" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-}
 
 // m3uaUDT carries a TCAP message in an SCCP UDT (HLR SSN 6 to MSC SSN 8,
 // route on SSN) in an M3UA DATA message (SI=3).
@@ -52,7 +38,7 @@ func m3uaUDT(t *testing.T, tcap []byte) []byte {
 // encoded golden and a few built messages: no malformed frame or expert
 // error, the message type's element, and the otid and dtid encoded.
 func TestTsharkConformance(t *testing.T) {
-	requireTshark(t)
+	tsharktest.Require(t)
 	var msgs []*Message
 	for _, g := range goldens {
 		if g.exact {
@@ -65,42 +51,18 @@ func TestTsharkConformance(t *testing.T) {
 		&Message{Type: End, DTID: tid("0a0b0c")},
 		&Message{Type: Abort, DTID: tid("0a0b0c"), PAbortCause: u8(4)},
 	)
-	var buf bytes.Buffer
-	w, err := sctppcap.NewWriter(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var frames []sctppcap.Frame
 	start := time.Unix(1_800_000_000, 0)
 	for i, m := range msgs {
 		b, err := Marshal(m)
 		if err != nil {
 			t.Fatalf("encode %d: %v", i, err)
 		}
-		if err := w.WriteFrame(sctppcap.Frame{Time: start.Add(time.Duration(i) * time.Millisecond),
+		frames = append(frames, sctppcap.Frame{Time: start.Add(time.Duration(i) * time.Millisecond),
 			Src: netip.MustParseAddrPort("127.0.0.1:40000"), Dst: netip.MustParseAddrPort("127.0.0.2:2905"),
-			Stream: 1, PPID: 3, Data: m3uaUDT(t, b)}); err != nil {
-			t.Fatal(err)
-		}
+			Stream: 1, PPID: 3, Data: m3uaUDT(t, b)})
 	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "tcap.pcap")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if dir := os.Getenv("SIGPOOL_KEEP_PCAP"); dir != "" {
-		_ = os.WriteFile(filepath.Join(dir, "tcap.pcap"), buf.Bytes(), 0o644)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	pkts, err := tshark.Decode(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(pkts) != len(msgs) {
-		t.Fatalf("tshark returned %d frames for %d messages", len(pkts), len(msgs))
-	}
+	pkts := tsharktest.Dissect(t, "tcap.pcap", frames)
 	element := map[MessageType]string{Unidirectional: "tcap.unidirectional_element", Begin: "tcap.begin_element",
 		End: "tcap.end_element", Continue: "tcap.continue_element", Abort: "tcap.abort_element"}
 	for i, m := range msgs {
