@@ -254,3 +254,46 @@ func nopIfNil(l *zap.Logger) *zap.Logger {
 	}
 	return l
 }
+
+// registrarCore is what the PE and PU cores share for their registrar links.
+type registrarCore interface {
+	DialFailed(now time.Time, index int) []Action
+	AssocUp(now time.Time, id AssocID, index int) []Action
+	Message(now time.Time, id AssocID, m wire.Message) []Action
+	AssocDown(now time.Time, id AssocID) []Action
+}
+
+// dialRegistrarLink opens an association to registrar index at addr in the
+// background, feeds the core its life (up, messages, down) through the
+// driver loop, and registers it in regs while it lives. The dial may take
+// the response timeout plus the profile's dead-peer time.
+func dialRegistrarLink(ctx context.Context, wg *sync.WaitGroup, lp *loop, regs *assocSet, core registrarCore, log *zap.Logger,
+	index int, addr string, profile transport.Profile, responseTimeout time.Duration, transportLog *zap.Logger) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		dctx, cancel := context.WithTimeout(ctx, responseTimeout+profile.WorstCaseDetection().SCTPData)
+		a, err := dialRegistrar(dctx, addr, profile, transportLog)
+		cancel()
+		if err != nil {
+			log.Warn("registrar unreachable", zap.String("address", addr), zap.Error(err))
+			lp.post(ctx, func(now time.Time) []Action { return core.DialFailed(now, index) })
+			return
+		}
+		id := regs.add(a)
+		if !lp.post(ctx, func(now time.Time) []Action { return core.AssocUp(now, id, index) }) {
+			regs.remove(id)
+			a.Abort()
+			return
+		}
+		log.Debug("connected to registrar", zap.String("address", addr))
+		readASAP(ctx, a, log, func(m wire.Message) {
+			lp.post(ctx, func(now time.Time) []Action { return core.Message(now, id, m) })
+		}, func(err error) {
+			regs.remove(id)
+			a.Abort()
+			log.Debug("registrar association ended", zap.String("address", addr), zap.Error(err))
+			lp.post(ctx, func(now time.Time) []Action { return core.AssocDown(now, id) })
+		})
+	}()
+}

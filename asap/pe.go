@@ -326,38 +326,6 @@ func (pe *PoolElement) report(ev PEEvent) {
 	}
 }
 
-// dial opens an association to registrar i in the background.
-func (pe *PoolElement) dial(i int) {
-	addr := pe.cfg.Registrars[i]
-	pe.wg.Add(1)
-	go func() {
-		defer pe.wg.Done()
-		ctx, cancel := context.WithTimeout(pe.ctx, pe.cfg.Timers.ResponseTimeout+pe.cfg.Profile.WorstCaseDetection().SCTPData)
-		a, err := dialRegistrar(ctx, addr, pe.cfg.Profile, pe.cfg.Logger)
-		cancel()
-		if err != nil {
-			pe.log.Warn("registrar unreachable", zap.String("address", addr), zap.Error(err))
-			pe.lp.post(pe.ctx, func(now time.Time) []Action { return pe.core.DialFailed(now, i) })
-			return
-		}
-		id := pe.regs.add(a)
-		if !pe.lp.post(pe.ctx, func(now time.Time) []Action { return pe.core.AssocUp(now, id, i) }) {
-			pe.regs.remove(id)
-			a.Abort()
-			return
-		}
-		pe.log.Debug("connected to registrar", zap.String("address", addr))
-		readASAP(pe.ctx, a, pe.log, func(m wire.Message) {
-			pe.lp.post(pe.ctx, func(now time.Time) []Action { return pe.core.Message(now, id, m) })
-		}, func(err error) {
-			pe.regs.remove(id)
-			a.Abort()
-			pe.log.Debug("registrar association ended", zap.String("address", addr), zap.Error(err))
-			pe.lp.post(pe.ctx, func(now time.Time) []Action { return pe.core.AssocDown(now, id) })
-		})
-	}()
-}
-
 func (pe *PoolElement) acceptLoop() {
 	for {
 		a, err := pe.ln.Accept(pe.ctx)
@@ -491,4 +459,9 @@ func (a *PEAssociation) read() {
 			return
 		}
 	}
+}
+
+// dial opens an association to registrar i in the background.
+func (pe *PoolElement) dial(i int) {
+	dialRegistrarLink(pe.ctx, &pe.wg, pe.lp, &pe.regs, pe.core, pe.log, i, pe.cfg.Registrars[i], pe.cfg.Profile, pe.cfg.Timers.ResponseTimeout, pe.cfg.Logger)
 }

@@ -197,33 +197,7 @@ func (pu *PoolUser) exec(acts []Action) {
 	}
 }
 
+// dial opens an association to registrar i in the background.
 func (pu *PoolUser) dial(i int) {
-	addr := pu.cfg.Registrars[i]
-	pu.wg.Add(1)
-	go func() {
-		defer pu.wg.Done()
-		ctx, cancel := context.WithTimeout(pu.ctx, pu.cfg.Timers.ResponseTimeout+pu.cfg.Profile.WorstCaseDetection().SCTPData)
-		a, err := dialRegistrar(ctx, addr, pu.cfg.Profile, pu.cfg.Logger)
-		cancel()
-		if err != nil {
-			pu.log.Warn("registrar unreachable", zap.String("address", addr), zap.Error(err))
-			pu.lp.post(pu.ctx, func(now time.Time) []Action { return pu.core.DialFailed(now, i) })
-			return
-		}
-		id := pu.regs.add(a)
-		if !pu.lp.post(pu.ctx, func(now time.Time) []Action { return pu.core.AssocUp(now, id, i) }) {
-			pu.regs.remove(id)
-			a.Abort()
-			return
-		}
-		pu.log.Debug("connected to registrar", zap.String("address", addr))
-		readASAP(pu.ctx, a, pu.log, func(m wire.Message) {
-			pu.lp.post(pu.ctx, func(now time.Time) []Action { return pu.core.Message(now, id, m) })
-		}, func(err error) {
-			pu.regs.remove(id)
-			a.Abort()
-			pu.log.Debug("registrar association ended", zap.String("address", addr), zap.Error(err))
-			pu.lp.post(pu.ctx, func(now time.Time) []Action { return pu.core.AssocDown(now, id) })
-		})
-	}()
+	dialRegistrarLink(pu.ctx, &pu.wg, pu.lp, &pu.regs, pu.core, pu.log, i, pu.cfg.Registrars[i], pu.cfg.Profile, pu.cfg.Timers.ResponseTimeout, pu.cfg.Logger)
 }
