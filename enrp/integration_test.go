@@ -1,6 +1,7 @@
 package enrp
 
 import (
+	"fmt"
 	"syscall"
 	"testing"
 	"time"
@@ -75,12 +76,20 @@ func TestPoliciesOverTCP(t *testing.T) {
 	r := startRegistrar(t, Config{})
 	pe0 := dialRaw(t, r)
 	pols := map[string][3]wire.Policy{
-		"rr":  {rr, rr, rr},
-		"wrr": {{Type: wire.PolicyWeightedRoundRobin, Weight: 1}, {Type: wire.PolicyWeightedRoundRobin, Weight: 2}, {Type: wire.PolicyWeightedRoundRobin, Weight: 3}},
-		"rnd": {{Type: wire.PolicyRandom}, {Type: wire.PolicyRandom}, {Type: wire.PolicyRandom}},
-		"wrd": {{Type: wire.PolicyWeightedRandom, Weight: 1}, {Type: wire.PolicyWeightedRandom, Weight: 1}, {Type: wire.PolicyWeightedRandom, Weight: 1}},
-		"lu":  {{Type: wire.PolicyLeastUsed, Load: wire.FractionOf(0.5)}, {Type: wire.PolicyLeastUsed, Load: wire.FractionOf(0.1)}, {Type: wire.PolicyLeastUsed, Load: wire.FractionOf(0.9)}},
-		"pri": {{Type: wire.PolicyPriority, Priority: 1}, {Type: wire.PolicyPriority, Priority: 9}, {Type: wire.PolicyPriority, Priority: 5}},
+		"rr":   {rr, rr, rr},
+		"wrr":  {{Type: wire.PolicyWeightedRoundRobin, Weight: 1}, {Type: wire.PolicyWeightedRoundRobin, Weight: 2}, {Type: wire.PolicyWeightedRoundRobin, Weight: 3}},
+		"rnd":  {{Type: wire.PolicyRandom}, {Type: wire.PolicyRandom}, {Type: wire.PolicyRandom}},
+		"wrd":  {{Type: wire.PolicyWeightedRandom, Weight: 1}, {Type: wire.PolicyWeightedRandom, Weight: 1}, {Type: wire.PolicyWeightedRandom, Weight: 1}},
+		"lu":   {{Type: wire.PolicyLeastUsed, Load: wire.FractionOf(0.5)}, {Type: wire.PolicyLeastUsed, Load: wire.FractionOf(0.1)}, {Type: wire.PolicyLeastUsed, Load: wire.FractionOf(0.9)}},
+		"pri":  {{Type: wire.PolicyPriority, Priority: 1}, {Type: wire.PolicyPriority, Priority: 9}, {Type: wire.PolicyPriority, Priority: 5}},
+		"wdpf": {{Type: wire.PolicyWeightedRandomWithDPF, Weight: 1}, {Type: wire.PolicyWeightedRandomWithDPF, Weight: 1}, {Type: wire.PolicyWeightedRandomWithDPF, Weight: 1}},
+	}
+	// The deterministic least-used variants: with no degradation and no
+	// distance, PE 2 (load 10%) is the least used at every pick.
+	leastUsed := []wire.PolicyType{wire.PolicyLeastUsedWithDegradation, wire.PolicyPriorityLeastUsed,
+		wire.PolicyPriorityLeastUsedWithDegradation, wire.PolicyLeastUsedWithDPF, wire.PolicyLeastUsedWithDegradationAndDPF}
+	for _, typ := range leastUsed {
+		pols[fmt.Sprintf("lu-%08x", uint32(typ))] = [3]wire.Policy{{Type: typ, Load: wire.FractionOf(0.5)}, {Type: typ, Load: wire.FractionOf(0.1)}, {Type: typ, Load: wire.FractionOf(0.9)}}
 	}
 	for name, ps := range pols {
 		for i, p := range ps {
@@ -109,7 +118,11 @@ func TestPoliciesOverTCP(t *testing.T) {
 		}
 	}
 	counts := map[string]map[wire.PEIdentifier]int{}
-	for _, pool := range []string{"wrr", "rnd", "wrd", "lu", "pri"} {
+	pools := []string{"wrr", "rnd", "wrd", "wdpf", "lu", "pri"}
+	for _, typ := range leastUsed {
+		pools = append(pools, fmt.Sprintf("lu-%08x", uint32(typ)))
+	}
+	for _, pool := range pools {
 		counts[pool] = map[wire.PEIdentifier]int{}
 		for range 600 {
 			counts[pool][pick(pool)]++
@@ -118,15 +131,17 @@ func TestPoliciesOverTCP(t *testing.T) {
 	if c := counts["wrr"]; c[1] != 100 || c[2] != 200 || c[3] != 300 {
 		t.Errorf("weighted round robin 1:2:3 over 600: %v", c)
 	}
-	for _, pool := range []string{"rnd", "wrd"} {
+	for _, pool := range []string{"rnd", "wrd", "wdpf"} {
 		for id := wire.PEIdentifier(1); id <= 3; id++ {
 			if n := counts[pool][id]; n < 120 || n > 280 {
 				t.Errorf("%s: PE %v picked %d of 600", pool, id, n)
 			}
 		}
 	}
-	if c := counts["lu"]; c[2] != 600 {
-		t.Errorf("least used must pick the least loaded PE: %v", c)
+	for _, pool := range append([]string{"lu"}, pools[len(pools)-len(leastUsed):]...) {
+		if c := counts[pool]; c[2] != 600 {
+			t.Errorf("%s must pick the least loaded PE: %v", pool, c)
+		}
 	}
 	if c := counts["pri"]; c[2] != 600 {
 		t.Errorf("priority must pick the highest priority: %v", c)
