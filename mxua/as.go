@@ -35,6 +35,10 @@ type appServer struct {
 	seq         uint64
 	buffer      []*Message // traffic held while AS-PENDING
 	overflow    int        // messages dropped because the buffer was full
+	// dynamic marks an AS created by REG REQ (sgp_rkm.go); registered
+	// holds the associations of the ASPs that registered its key.
+	dynamic    bool
+	registered map[AssocID]bool
 }
 
 func newAppServer(cfg ASConfig) *appServer {

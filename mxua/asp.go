@@ -61,8 +61,15 @@ type ASP struct {
 	attempts  int
 	as        map[uint32]ASState // AS states learned from NTFY (key: RC, 0 without one)
 	dests     DestinationTable
-	beat      beater
-	timers    timerSet
+	// Routing key management (asp_rkm.go): queued REG/DEREG REQs, the
+	// head outstanding while rkmAttempts > 0; the keys registered per
+	// learned routing context; the last Local-RK-Identifier assigned.
+	rkmQueue    []*Message
+	rkmAttempts int
+	regKeys     map[uint32]RoutingKeyParam
+	lrk         uint32
+	beat        beater
+	timers      timerSet
 }
 
 // NewASP returns an ASP in ASP-DOWN for the association assoc.
@@ -79,7 +86,8 @@ func NewASP(assoc AssocID, cfg ASPConfig) (*ASP, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = DefaultAckRetries
 	}
-	return &ASP{cfg: cfg, assoc: assoc, target: cfg.Target, as: map[uint32]ASState{},
+	cfg.RoutingContexts = append([]uint32(nil), cfg.RoutingContexts...) // registration appends
+	return &ASP{cfg: cfg, assoc: assoc, target: cfg.Target, as: map[uint32]ASState{}, regKeys: map[uint32]RoutingKeyParam{},
 		beat: newBeat(cfg.Profile), timers: timerSet{}}, nil
 }
 
@@ -125,6 +133,10 @@ func (a *ASP) Step(now time.Time, ev Event) []Action {
 		a.request(&out, now, ASPInactive)
 	case ASPDownRequest:
 		a.request(&out, now, ASPDown)
+	case RegisterRequest:
+		a.register(&out, now, e.Keys)
+	case DeregisterRequest:
+		a.deregister(&out, now, e.RoutingContexts)
 	case AuditRequest:
 		if a.state != ASPDown && a.connected {
 			pcs := e.PointCodes
@@ -154,6 +166,9 @@ func (a *ASP) send(out *[]Action, m *Message) {
 func (a *ASP) drive(out *[]Action, now time.Time) {
 	if !a.connected || a.pending != nil || a.target == a.state {
 		return
+	}
+	if a.state == ASPInactive && a.target == ASPActive && a.regQueued() {
+		return // ASP Active waits for the routing contexts REG RSP brings
 	}
 	var m *Message
 	switch {
@@ -199,6 +214,7 @@ func (a *ASP) setState(out *[]Action, st ASPState, reason string) {
 func (a *ASP) lost(out *[]Action, reason string) {
 	a.connected = false
 	a.settle(out)
+	a.rkmLost(out)
 	a.beat.stop(out, a.timers, a.assoc)
 	a.timers.cancel(out, TimerID{Kind: TimerAudit, Assoc: a.assoc})
 	a.setState(out, ASPDown, reason)
@@ -232,6 +248,8 @@ func (a *ASP) timer(out *[]Action, now time.Time, id TimerID) {
 		}
 	case TimerAudit:
 		a.audit(out, now)
+	case TimerRKM:
+		a.rkmTimeout(out, now)
 	}
 }
 
@@ -257,6 +275,7 @@ func (a *ASP) message(out *[]Action, now time.Time, m *Message) {
 		case a.pendingKind() == KindASPUP:
 			a.settle(out)
 			a.setState(out, ASPInactive, "")
+			a.driveRKM(out, now)
 			a.drive(out, now)
 		case a.state == ASPDown:
 			a.send(out, fsmErrMsg(a.cfg.Protocol, ErrUnexpectedMessage, m, nil))
@@ -305,6 +324,12 @@ func (a *ASP) message(out *[]Action, now time.Time, m *Message) {
 		a.ntfy(out, m)
 	case KindERR:
 		*out = append(*out, Notify{Kind: NotifyError, Assoc: a.assoc, Msg: m})
+		if a.rkmOutstanding() != nil && ackRefused(m.ErrorCode) &&
+			(a.pending == nil || m.ErrorCode == ErrUnsupportedMessageClass) {
+			// An SGP without dynamic registration refuses the RKM class.
+			a.rkmRefused(out, now, m)
+			return
+		}
 		if a.pending != nil && ackRefused(m.ErrorCode) {
 			req := a.pending.Kind
 			a.settle(out)
@@ -314,7 +339,12 @@ func (a *ASP) message(out *[]Action, now time.Time, m *Message) {
 		}
 	case KindDUNA, KindDAVA, KindDRST, KindSCON, KindDUPU:
 		a.ssnm(out, now, m)
-	case KindREGREQ, KindREGRSP, KindDEREGREQ, KindDEREGRSP:
+	case KindREGRSP:
+		a.regRsp(out, now, m)
+	case KindDEREGRSP:
+		a.deregRsp(out, now, m)
+	case KindREGREQ, KindDEREGREQ:
+		// Only an SGP registers routing keys.
 		a.send(out, fsmErrMsg(a.cfg.Protocol, ErrUnsupportedMessageClass, m, nil))
 	default:
 		if fsmIsTransfer(m.Kind) {
@@ -327,6 +357,7 @@ func (a *ASP) message(out *[]Action, now time.Time, m *Message) {
 			if len(m.RoutingContexts) > 0 {
 				rc = m.RoutingContexts[0]
 			}
+			a.userPartAlive(m)
 			*out = append(*out, Notify{Kind: NotifyDeliver, Assoc: a.assoc, RoutingContext: rc, Msg: m})
 			return
 		}
@@ -394,4 +425,15 @@ func (a *ASP) transfer(out *[]Action, m *Message) {
 		c.RoutingContexts = []uint32{a.cfg.RoutingContexts[0]}
 	}
 	*out = append(*out, SendMessage{Assoc: a.assoc, Stream: StreamFor(Selector(m), a.streams), Msg: &c})
+}
+
+// userPartAlive clears a DUPU of the user part a message came from: traffic
+// from it shows it is available again (ITU-T Q.704 section 11.2.7).
+func (a *ASP) userPartAlive(m *Message) {
+	switch {
+	case m.ProtocolData != nil:
+		a.dests.setUserPart(m.ProtocolData.OPC, uint16(m.ProtocolData.SI), 0, false)
+	case m.SUA != nil && m.SUA.Source != nil && m.SUA.Source.PointCode != nil:
+		a.dests.setUserPart(*m.SUA.Source.PointCode, siSCCP, 0, false)
+	}
 }

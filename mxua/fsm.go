@@ -99,6 +99,7 @@ const (
 	TimerBeat                          // BEAT period and missed-ACK check
 	TimerRecovery                      // T(r): AS-PENDING recovery
 	TimerAudit                         // periodic DAUD for unavailable destinations
+	TimerRKM                           // T(ack) of an ASP's REG REQ / DEREG REQ
 )
 
 func (k TimerKind) String() string {
@@ -111,6 +112,8 @@ func (k TimerKind) String() string {
 		return "T(r)"
 	case TimerAudit:
 		return "T(audit)"
+	case TimerRKM:
+		return "T(rkm)"
 	}
 	return fmt.Sprintf("timer(%d)", uint8(k))
 }
@@ -155,18 +158,33 @@ const (
 	// NotifyError: an ERR message arrived (Msg).
 	NotifyError
 	// NotifyRequestFailed: an ASPUP/ASPDN/ASPAC/ASPIA request (Request)
-	// was refused by ERR or went unanswered after MaxRetries T(ack)s.
+	// was refused by ERR or went unanswered after MaxRetries T(ack)s. For
+	// REG REQ / DEREG REQ (Request KindREGREQ / KindDEREGREQ) it also
+	// reports each key or routing context REG RSP / DEREG RSP refused:
+	// Status is its result status, Reason names the key or context.
 	NotifyRequestFailed
 	// NotifyDestination: a destination changed availability (ASP side,
-	// learned from DUNA/DAVA/DRST/SCON/DUPU in Msg).
+	// learned from DUNA/DAVA/DRST/SCON in Msg). SSN is set when the change
+	// is that of one subsystem (SUA SSNM with Affected SSN).
 	NotifyDestination
+	// NotifyUserPart: a user part (User, Cause) at Destination was
+	// reported unavailable by DUPU (ASP side; Msg is the DUPU).
+	NotifyUserPart
+	// NotifyRegistered: a routing key was registered (ASP: learned from
+	// REG RSP; SGP: an ASP on Assoc registered it). RoutingContext is the
+	// AS's; Msg is the REG RSP.
+	NotifyRegistered
+	// NotifyDeregistered: the ASP on Assoc left the AS of RoutingContext
+	// by DEREG REQ (both sides; SGP: AS is ASDown when the AS was removed).
+	NotifyDeregistered
 )
 
 var notifyNames = map[NotifyKind]string{
 	NotifyASPState: "asp-state", NotifyASState: "as-state", NotifyPeerLost: "peer-lost",
 	NotifyDeliver: "deliver", NotifyFlushed: "flushed", NotifyDiscarded: "discarded",
 	NotifyStatus: "status", NotifyError: "error", NotifyRequestFailed: "request-failed",
-	NotifyDestination: "destination",
+	NotifyDestination: "destination", NotifyUserPart: "user-part", NotifyRegistered: "registered",
+	NotifyDeregistered: "deregistered",
 }
 
 func (k NotifyKind) String() string {
@@ -189,6 +207,9 @@ type Notify struct {
 	Count          int
 	Destination    uint32    // NotifyDestination: point code
 	DestState      DestState // NotifyDestination
+	SSN            uint8     // NotifyDestination: subsystem, 0 for the point code
+	User, Cause    uint16    // NotifyUserPart
+	Status         uint32    // NotifyRequestFailed of REG/DEREG: the result status
 	Reason         string
 }
 

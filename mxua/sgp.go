@@ -38,6 +38,16 @@ type SGPConfig struct {
 	// Profile gives the BEAT interval and miss count (AppHBInterval,
 	// AppHBMiss); a zero interval turns BEAT off.
 	Profile transport.Profile
+	// AllowDynamicRegistration lets ASPs register routing keys by REG REQ
+	// and deregister by DEREG REQ (RFC 4666 section 4.4). Off, every AS is
+	// provisioned and RKM messages get ERR(Unsupported Message Class).
+	AllowDynamicRegistration bool
+	// MaxDynamicASes bounds the ASes REG REQ may create (0: no bound);
+	// beyond it a key gets "Insufficient Resources".
+	MaxDynamicASes int
+	// DynamicRCBase is the first routing context given to a dynamic AS
+	// (default: one above the highest provisioned routing context).
+	DynamicRCBase uint32
 }
 
 // SetDestination tells the SGP the availability of an SS7 destination
@@ -85,7 +95,8 @@ type SGP struct {
 	cfg    SGPConfig
 	peers  map[AssocID]*peerASP
 	ases   map[uint32]*appServer
-	rcs    []uint32 // configured routing contexts, sorted
+	rcs    []uint32 // routing contexts, provisioned and dynamic, sorted
+	nextRC uint32   // next routing context to try for a dynamic AS
 	routes RoutingTable
 	dests  DestinationTable
 	timers timerSet
@@ -116,10 +127,14 @@ func NewSGP(cfg SGPConfig) (*SGP, error) {
 			s.routes.Add(Route{RoutingContext: ac.RoutingContext, Key: k})
 		}
 	}
-	if len(s.ases) == 0 {
+	if len(s.ases) == 0 && !cfg.AllowDynamicRegistration {
 		return nil, errors.New("mxua: SGP without any AS")
 	}
 	sort.Slice(s.rcs, func(i, j int) bool { return s.rcs[i] < s.rcs[j] })
+	s.nextRC = cfg.DynamicRCBase
+	if s.nextRC == 0 && len(s.rcs) > 0 {
+		s.nextRC = s.rcs[len(s.rcs)-1] + 1
+	}
 	return s, nil
 }
 
@@ -246,8 +261,18 @@ func (s *SGP) message(out *[]Action, now time.Time, e MessageIn) {
 		// An ASP has nothing to notify an SGP of.
 		s.sendErr(out, p, ErrUnexpectedMessage, m, nil)
 	case KindREGREQ, KindDEREGREQ, KindREGRSP, KindDEREGRSP:
-		// Dynamic registration is not offered: all ASes are provisioned.
-		s.sendErr(out, p, ErrUnsupportedMessageClass, m, nil)
+		switch {
+		case !s.cfg.AllowDynamicRegistration:
+			// Dynamic registration is not offered: all ASes are provisioned.
+			s.sendErr(out, p, ErrUnsupportedMessageClass, m, nil)
+		case m.Kind == KindREGREQ:
+			s.regReq(out, now, p, m)
+		case m.Kind == KindDEREGREQ:
+			s.deregReq(out, now, p, m)
+		default:
+			// REG RSP and DEREG RSP: only an SGP sends them.
+			s.sendErr(out, p, ErrUnexpectedMessage, m, nil)
+		}
 	default:
 		if fsmIsTransfer(m.Kind) {
 			s.dataIn(out, p, e.Stream, m)
@@ -321,7 +346,7 @@ func (s *SGP) idInUse(self AssocID, id uint32) bool {
 func (s *SGP) servedRCs(p *peerASP) []uint32 {
 	var out []uint32
 	for _, rc := range s.rcs {
-		if s.ases[rc].allows(p.id) {
+		if s.serves(s.ases[rc], p) {
 			out = append(out, rc)
 		}
 	}
@@ -364,7 +389,7 @@ func (s *SGP) targetRCs(out *[]Action, p *peerASP, m *Message) ([]uint32, bool) 
 	}
 	var bad []uint32
 	for _, rc := range m.RoutingContexts {
-		if a := s.ases[rc]; a == nil || !a.allows(p.id) {
+		if a := s.ases[rc]; a == nil || !s.serves(a, p) {
 			bad = append(bad, rc)
 		}
 	}
@@ -557,6 +582,9 @@ func (s *SGP) aspFailed(out *[]Action, now time.Time, p *peerASP, reason string)
 		*out = append(*out, Notify{Kind: NotifyASPState, Assoc: p.assoc, ASP: ASPDown, From: p.state, Reason: reason})
 	}
 	delete(s.peers, p.assoc)
+	// The registrations were the association's: a returning ASP comes on
+	// a new one and registers again.
+	s.dropRegistrations(out, p.assoc)
 }
 
 func (s *SGP) timer(out *[]Action, now time.Time, id TimerID) {
@@ -577,6 +605,7 @@ func (s *SGP) timer(out *[]Action, now time.Time, id TimerID) {
 	case TimerRecovery:
 		if a := s.ases[id.RoutingContext]; a != nil && a.state == ASPending {
 			s.updateAS(out, now, a, nil, true)
+			s.reap(out, a)
 		}
 	}
 }
