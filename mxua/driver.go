@@ -64,7 +64,7 @@ type abortedConn struct {
 type conn struct {
 	id      AssocID
 	assoc   transport.Association
-	streams uint16 // what the core is told: streams the far end can tell apart
+	streams uint16 // what the core is told: streams the far end can tell apart (capped at attach by what the association negotiated)
 	out     chan transport.Message
 	done    chan struct{} // closed when the association has ended (loop side)
 	once    sync.Once
@@ -209,6 +209,14 @@ func (d *driver) badMessage(c *conn, de *DecodeError, raw []byte) {
 // attach makes c the association with its ID, starts its goroutines and
 // tells the core it is up.
 func (d *driver) attach(c *conn) {
+	// The configured count is what was asked for; SCTP may have granted
+	// fewer outbound streams (the peer's INIT caps them), and a send on a
+	// stream beyond them fails and would end the association.
+	if out, _ := c.assoc.Streams(); out >= 1 && out < c.streams {
+		d.log.Info("mxua: peer granted fewer outbound streams than configured", zap.Uint64("assoc", uint64(c.id)),
+			zap.Uint16("configured", c.streams), zap.Uint16("granted", out))
+		c.streams = out
+	}
 	c.out = make(chan transport.Message, d.sendQueue)
 	c.done = make(chan struct{})
 	d.assocs[c.id] = c

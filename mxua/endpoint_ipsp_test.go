@@ -8,7 +8,8 @@ import (
 	"github.com/sigpool/sigpool/transport"
 )
 
-// ipspPair connects a listening and a dialing IPSP end over TCP.
+// ipspPair connects a listening and a dialing IPSP end over TCP on the
+// host, kernel SCTP in the VM (testScheme).
 func ipspPair(t *testing.T, listenCfg, dialCfg IPSPConfig) (listener, dialer *IPSPEndpoint) {
 	t.Helper()
 	ctx := driverCtx(t, 10*time.Second)
@@ -21,8 +22,8 @@ func ipspPair(t *testing.T, listenCfg, dialCfg IPSPConfig) (listener, dialer *IP
 	done := make(chan result, 1)
 	go func() {
 		e, err := ListenIPSP(ctx, IPSPEndpointConfig{
-			Address: "tcp://127.0.0.1:0", Transport: transport.Config{Profile: prof}, IPSP: listenCfg,
-		}, func(l transport.Listener) { addr <- "tcp://" + l.Addrs()[0].String() })
+			Address: testListenAddr(t), Transport: transport.Config{Profile: prof}, IPSP: listenCfg,
+		}, func(l transport.Listener) { addr <- testScheme(t) + "://" + l.Addrs()[0].String() })
 		done <- result{e, err}
 	}()
 	var a string

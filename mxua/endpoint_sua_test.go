@@ -24,7 +24,7 @@ func TestEndpointSUA(t *testing.T) {
 	ctx := driverCtx(t, 10*time.Second)
 	prof := carrier(t)
 	s, err := ListenSGP(ctx, SGPServerConfig{
-		Address:   "tcp://127.0.0.1:0",
+		Address:   testListenAddr(t),
 		Transport: transport.Config{Profile: prof},
 		SGP:       SGPConfig{Protocol: SUA, ASes: []ASConfig{{RoutingContext: 5, TrafficMode: TrafficModeOverride}}},
 	})

@@ -13,7 +13,8 @@ import (
 	"go.uber.org/zap/zaptest"
 )
 
-// The drivers over real TCP associations on loopback.
+// The drivers over real associations on loopback: TCP on the host, kernel
+// SCTP in the VM (see testScheme in endpoint_transport_test.go).
 
 func carrier(t testing.TB) transport.Profile {
 	t.Helper()
@@ -59,7 +60,7 @@ func (n notes) wait(what string, within time.Duration, ok func(Notify) bool) Not
 func startSGP(t testing.TB, framing transport.Framing, prof transport.Profile) *SGPServer {
 	t.Helper()
 	s, err := ListenSGP(driverCtx(t, 10*time.Second), SGPServerConfig{
-		Address:   "tcp://127.0.0.1:0",
+		Address:   testListenAddr(t),
 		Transport: transport.Config{Profile: prof, Framing: framing},
 		Logger:    zaptest.NewLogger(t),
 		SGP: SGPConfig{Protocol: M3UA, ASes: []ASConfig{{
@@ -104,10 +105,14 @@ var framings = []struct {
 
 // An ASP endpoint reaches ASP-ACTIVE at the SGP server, and DATA flows both
 // ways in order per SLS, over the mux framing (32 streams) and the bare
-// SIGTRAN framing (one stream).
+// SIGTRAN framing (one stream); in the VM the "mux" case runs over kernel
+// SCTP (32 real streams) and the bare framing, TCP only, is skipped.
 func TestEndpointHandshakeAndData(t *testing.T) {
 	for _, fr := range framings {
 		t.Run(fr.name, func(t *testing.T) {
+			if fr.f != transport.FramingMux {
+				tcpOnlyTest(t, "bare SIGTRAN framing over TCP")
+			}
 			ctx := driverCtx(t, 10*time.Second)
 			s := startSGP(t, fr.f, carrier(t))
 			sn := notes{t, s.Notifications()}
@@ -182,8 +187,9 @@ func checkOrder(t *testing.T, dir string, n int, rc uint32, next func() Notify) 
 	}
 }
 
-// rawPeer is a hand-driven M3UA peer on a mux-framed association, to see
-// the streams and bytes the drivers put on the wire.
+// rawPeer is a hand-driven M3UA peer on a mux-framed TCP association or an
+// SCTP association, to see the streams, PPIDs and bytes the drivers put on
+// the wire.
 type rawPeer struct {
 	t testing.TB
 	a transport.Association
@@ -214,6 +220,9 @@ func (p rawPeer) recv(ctx context.Context) (uint16, *Message) {
 		tm, err := p.a.Recv(rctx)
 		if err != nil {
 			p.t.Fatalf("raw peer recv: %v", err)
+		}
+		if tm.PPID != PPIDM3UA {
+			p.t.Fatalf("raw peer: PPID %d on stream %d, want %d (M3UA)", tm.PPID, tm.Stream, PPIDM3UA)
 		}
 		m, err := Decode(M3UA, tm.Data)
 		if err != nil {
@@ -247,12 +256,12 @@ func (p rawPeer) expect(ctx context.Context, k Kind) (uint16, *Message) {
 func TestEndpointASPWire(t *testing.T) {
 	ctx := driverCtx(t, 10*time.Second)
 	prof := carrier(t)
-	l, err := transport.Listen(ctx, "tcp://127.0.0.1:0", transport.Config{Profile: prof})
+	l, err := transport.Listen(ctx, testListenAddr(t), transport.Config{Profile: prof})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	e := startASP(t, "tcp://"+l.Addrs()[0].String(), transport.FramingMux, prof)
+	e := startASP(t, testScheme(t)+"://"+l.Addrs()[0].String(), transport.FramingMux, prof)
 	en := notes{t, e.Notifications()}
 	a, err := l.Accept(ctx)
 	if err != nil {
@@ -275,7 +284,9 @@ func TestEndpointASPWire(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Per-SLS streams.
+	// Per-SLS streams: the stream the raw peer reads is the one the kernel
+	// (SCTP) or the mux frame (TCP) carried, so this also checks that the
+	// stream id survives the trip.
 	for sls := range 40 {
 		if err := e.Send(ctx, dataMsg(200, 100, uint8(sls), sls)); err != nil {
 			t.Fatal(err)
@@ -368,10 +379,12 @@ func TestEndpointASPWire(t *testing.T) {
 }
 
 // The SGP server answers garbage from an ASP with ERR and keeps serving it,
-// and answers the ASP's BEATs.
+// answers the ASP's BEATs, sends DATA on the stream of its SLS (never
+// stream 0) and refuses DATA on stream 0.
 func TestEndpointSGPWire(t *testing.T) {
 	ctx := driverCtx(t, 10*time.Second)
 	s := startSGP(t, transport.FramingMux, carrier(t))
+	sn := notes{t, s.Notifications()}
 	a, err := transport.Dial(ctx, s.Addr(), transport.Config{Profile: carrier(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -398,8 +411,30 @@ func TestEndpointSGPWire(t *testing.T) {
 	if st, err := s.ASState(ctx, 1); err != nil || st != ASActive {
 		t.Fatalf("AS %v, %v", st, err)
 	}
+	// SGP -> ASP DATA goes out on the stream of its SLS, never stream 0.
+	for sls := range 40 {
+		if err := s.Send(ctx, dataMsg(100, 200, uint8(sls), sls)); err != nil {
+			t.Fatal(err)
+		}
+		st, m := p.expect(ctx, KindDATA)
+		if want := StreamFor(uint32(sls), transport.DefaultStreams); st != want || st == 0 {
+			t.Fatalf("SGP DATA for SLS %d on stream %d, want %d", sls, st, want)
+		}
+		if m.ProtocolData == nil || m.ProtocolData.SLS != uint8(sls) {
+			t.Fatalf("SGP DATA for SLS %d arrived as %+v", sls, m.ProtocolData)
+		}
+	}
+	// ASP -> SGP DATA on a data stream is delivered.
+	b, _ := Encode(dataMsg(200, 100, 5, 77))
+	p.sendRaw(ctx, StreamFor(5, transport.DefaultStreams), b)
+	sn.wait("DATA at the SGP", 2*time.Second, func(x Notify) bool {
+		if x.Kind == NotifyError || x.Kind == NotifyDiscarded {
+			t.Fatalf("SGP: %+v", x)
+		}
+		return x.Kind == NotifyDeliver && x.Msg.ProtocolData != nil && x.Msg.ProtocolData.SLS == 5
+	})
 	// DATA on stream 0 is refused by the SGP core (management stream).
-	b, _ := Encode(dataMsg(200, 100, 3, 0))
+	b, _ = Encode(dataMsg(200, 100, 3, 0))
 	p.sendRaw(ctx, 0, b)
 	if _, m := p.expect(ctx, KindERR); m.ErrorCode != ErrInvalidStreamIdentifier {
 		t.Fatalf("ERR code %#x", m.ErrorCode)
@@ -505,5 +540,45 @@ func TestEndpointClose(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines after close, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// Over SCTP the kernel may grant fewer outbound streams than configured:
+// the peer's INIT caps them with its inbound stream count. An ASP that
+// accepts only 8 streams still gets every SLS, on streams 1..7 (what the
+// SGP negotiated, not its configured 32), and the association survives.
+func TestEndpointSCTPFewerStreams(t *testing.T) {
+	sctpOnlyTest(t)
+	ctx := driverCtx(t, 10*time.Second)
+	s := startSGP(t, transport.FramingMux, carrier(t))
+	const granted = 8
+	a, err := transport.Dial(ctx, s.Addr(), transport.Config{Profile: carrier(t), Streams: granted})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Abort()
+	if out, in := a.Streams(); out != granted || in != granted {
+		t.Fatalf("raw ASP streams out %d in %d, want %d both", out, in, granted)
+	}
+	p := rawPeer{t, a}
+	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPUP})
+	p.expect(ctx, KindASPUPAck)
+	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPAC, RoutingContexts: []uint32{1}})
+	p.expect(ctx, KindASPACAck)
+	for sls := range 32 {
+		if err := s.Send(ctx, dataMsg(100, 200, uint8(sls), sls)); err != nil {
+			t.Fatal(err)
+		}
+		st, m := p.expect(ctx, KindDATA)
+		if want := StreamFor(uint32(sls), granted); st != want || st == 0 {
+			t.Fatalf("SLS %d on stream %d, want %d (of %d granted)", sls, st, want, granted)
+		}
+		if m.ProtocolData.SLS != uint8(sls) {
+			t.Fatalf("SLS %d arrived as %d", sls, m.ProtocolData.SLS)
+		}
+	}
+	peers, err := s.Peers(ctx)
+	if err != nil || len(peers) != 1 || peers[0].State != ASPActive {
+		t.Fatalf("peers %+v, %v", peers, err)
 	}
 }

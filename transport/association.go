@@ -49,6 +49,13 @@ type Association interface {
 	// with SCTP multi-homing.
 	LocalAddrs() []netip.AddrPort
 	RemoteAddrs() []netip.AddrPort
+	// Streams returns the number of outbound and inbound streams in use:
+	// over SCTP what the association negotiated (SCTP_STATUS at
+	// establishment; the peer's INIT may grant fewer than Config.Streams),
+	// over TCP Config.Streams both ways with the mux framing and 1 with a
+	// bare framing, which carries no stream number (only stream 0 reaches
+	// the peer as such). Over SCTP and mux, Send refuses streams from out on.
+	Streams() (out, in uint16)
 	// Close ends the association gracefully: data already sent is
 	// delivered, then the peer sees the end (SCTP SHUTDOWN, TCP FIN).
 	// Close waits for the peer's acknowledgement of the end, bounded by the

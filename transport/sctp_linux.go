@@ -535,7 +535,8 @@ type sctpAssoc struct {
 	f          *os.File
 	rc         syscall.RawConn
 	cfg        Config
-	outStreams int
+	outStreams int // negotiated (SCTP_STATUS), else cfg.Streams
+	inStreams  int
 	local      []netip.AddrPort
 	remote     []netip.AddrPort
 
@@ -560,12 +561,17 @@ func newSCTPAssocFile(f *os.File, cfg Config) (*sctpAssoc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transport: sctp: %w", err)
 	}
-	a := &sctpAssoc{f: f, rc: rc, cfg: cfg, outStreams: cfg.Streams, wsem: make(chan struct{}, 1), readerDone: make(chan struct{})}
+	a := &sctpAssoc{f: f, rc: rc, cfg: cfg, outStreams: cfg.Streams, inStreams: cfg.Streams, wsem: make(chan struct{}, 1), readerDone: make(chan struct{})}
 	_ = rc.Control(func(fd uintptr) {
 		a.local, _ = getAddrs(int(fd), sctp.SCTP_GET_LOCAL_ADDRS)
 		a.remote, _ = getAddrs(int(fd), sctp.SCTP_GET_PEER_ADDRS)
-		if st, err := sctp.NewSCTPConn(int(fd), nil).GetStatus(); err == nil && st.Ostreams > 0 {
-			a.outStreams = int(st.Ostreams)
+		if st, err := sctp.NewSCTPConn(int(fd), nil).GetStatus(); err == nil {
+			if st.Ostreams > 0 {
+				a.outStreams = int(st.Ostreams)
+			}
+			if st.Instreams > 0 {
+				a.inStreams = int(st.Instreams)
+			}
 		}
 	})
 	log := cfg.Logger.With(zap.String("transport", "sctp"), zap.String("local", addrsString(a.local)),
@@ -577,6 +583,12 @@ func newSCTPAssocFile(f *os.File, cfg Config) (*sctpAssoc, error) {
 
 func (a *sctpAssoc) name() string {
 	return addrsString(a.local) + "->" + addrsString(a.remote)
+}
+
+// Streams implements Association: the stream counts negotiated at
+// establishment (SCTP_STATUS), the configured ones if the kernel did not say.
+func (a *sctpAssoc) Streams() (out, in uint16) {
+	return uint16(a.outStreams), uint16(a.inStreams)
 }
 
 // LocalAddrs implements Association.

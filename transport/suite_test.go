@@ -83,6 +83,61 @@ func TestStreamAndPPIDPreserved(t *testing.T) {
 	})
 }
 
+// Streams reports the stream counts in use: over SCTP what was negotiated
+// (a peer that accepts fewer inbound streams caps the other side's
+// outbound ones), over TCP the configured count (mux) or 1 (bare framing).
+// Send takes the streams below the outbound count and refuses the next one
+// without harming the association.
+func TestStreamsNegotiated(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := testCtx(t, 10*time.Second)
+		c, s := pair(t, ctx, b, testConfig(b))
+		for name, a := range map[string]Association{"client": c, "server": s} {
+			if out, in := a.Streams(); out != DefaultStreams || in != DefaultStreams {
+				t.Errorf("%s: streams out %d in %d, want %d both", name, out, in, DefaultStreams)
+			}
+		}
+
+		l, addr := listen(t, ctx, b, testConfig(b))
+		small := testConfig(b)
+		small.Streams = 8
+		c, s = pairOn(t, ctx, l, addr, small)
+		if out, in := c.Streams(); out != 8 || in != 8 {
+			t.Errorf("client with 8 streams: out %d in %d", out, in)
+		}
+		sOut, sIn := s.Streams()
+		want := uint16(DefaultStreams) // TCP negotiates nothing
+		if b.sctp() {
+			want = 8 // capped by the client's INIT
+		}
+		if sOut != want || sIn != want {
+			t.Errorf("server facing a client with 8 streams: out %d in %d, want %d both", sOut, sIn, want)
+		}
+		cOut, _ := c.Streams()
+		if err := c.Send(ctx, Message{Stream: cOut, PPID: 3, Data: []byte("too far")}); err == nil {
+			t.Errorf("send on stream %d of %d: no error", cOut, cOut)
+		}
+		if err := c.Send(ctx, Message{Stream: cOut - 1, PPID: 3, Data: []byte("last")}); err != nil {
+			t.Fatalf("send on stream %d: %v", cOut-1, err)
+		}
+		if m, err := s.Recv(ctx); err != nil || m.Stream != cOut-1 || string(m.Data) != "last" {
+			t.Fatalf("recv %+v, %v; want %q on stream %d", m, err, "last", cOut-1)
+		}
+
+		if !b.sctp() {
+			bare := testConfig(b)
+			bare.Framing = FramingSIGTRAN
+			l, addr := listen(t, ctx, b, bare)
+			c, s := pairOn(t, ctx, l, addr, bare)
+			for name, a := range map[string]Association{"client": c, "server": s} {
+				if out, in := a.Streams(); out != 1 || in != 1 {
+					t.Errorf("bare framing %s: streams out %d in %d, want 1 both", name, out, in)
+				}
+			}
+		}
+	})
+}
+
 // Order is kept within each stream while several streams are sent on
 // concurrently.
 func TestOrderPerStream(t *testing.T) {

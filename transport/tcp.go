@@ -113,6 +113,16 @@ func tcpAddrPort(a net.Addr) netip.AddrPort {
 	return netip.AddrPort{}
 }
 
+// Streams implements Association: TCP negotiates nothing, so the mux
+// framing has the configured count both ways and a bare framing, which
+// carries no stream number, has one.
+func (a *tcpAssoc) Streams() (out, in uint16) {
+	if a.cfg.Framing != FramingMux {
+		return 1, 1
+	}
+	return uint16(a.cfg.Streams), uint16(a.cfg.Streams)
+}
+
 func (a *tcpAssoc) LocalAddrs() []netip.AddrPort  { return []netip.AddrPort{a.local} }
 func (a *tcpAssoc) RemoteAddrs() []netip.AddrPort { return []netip.AddrPort{a.remote} }
 
