@@ -201,6 +201,7 @@ func startPE(t *testing.T, registrars ...string) *PoolElement {
 }
 
 func TestPEDriverRegistersAnswersKeepAlivesAndDeregisters(t *testing.T) {
+	tcpOnly(t)
 	noLeaks(t)
 	ctx := testCtx(t)
 	reg := newFakeRegistrar(t, 0x51)
@@ -235,6 +236,7 @@ func TestPEDriverRegistersAnswersKeepAlivesAndDeregisters(t *testing.T) {
 }
 
 func TestPEDriverRejection(t *testing.T) {
+	tcpOnly(t)
 	noLeaks(t)
 	reg := newFakeRegistrar(t, 1)
 	reg.reject = wire.CauseInconsistentPoolingPolicy
@@ -250,6 +252,7 @@ func TestPEDriverRejection(t *testing.T) {
 }
 
 func TestPEDriverFailsOverToNextRegistrar(t *testing.T) {
+	tcpOnly(t)
 	noLeaks(t)
 	ctx := testCtx(t)
 	r1 := newFakeRegistrar(t, 1)
@@ -317,6 +320,7 @@ func echoPE(t *testing.T, pe *PoolElement, echoes chan<- string) {
 }
 
 func TestSessionFailsOverWithCookieEcho(t *testing.T) {
+	tcpOnly(t)
 	noLeaks(t)
 	ctx := testCtx(t)
 	reg := newFakeRegistrar(t, 1)
@@ -412,6 +416,7 @@ func TestSessionFailsOverWithCookieEcho(t *testing.T) {
 }
 
 func TestPUServesStaleCacheWhenRegistrarsAreGone(t *testing.T) {
+	tcpOnly(t)
 	noLeaks(t)
 	ctx := testCtx(t)
 	reg := newFakeRegistrar(t, 1)

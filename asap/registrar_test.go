@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,10 +14,15 @@ import (
 	"github.com/sigpool/sigpool/wire"
 )
 
-// The PE and PU endpoints against sigpool's own registrar over TCP: three
-// PEs register, a PU resolves them, a session moves to a surviving PE when
-// its PE leaves, and carries that PE's last Cookie to the new one.
+// The PE and PU endpoints against sigpool's own registrar over TCP and
+// over SCTP (registrar link, PE user transport and session alike): three PEs
+// register, a PU resolves them, a session moves to a surviving PE when its
+// PE leaves, and carries that PE's last Cookie to the new one.
 func TestEndpointsWithRegistrar(t *testing.T) {
+	asap.ForEachTransport(t, testEndpointsWithRegistrar)
+}
+
+func testEndpointsWithRegistrar(t *testing.T, scheme string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	profile, err := transport.ParseProfile("carrier")
@@ -26,15 +32,24 @@ func TestEndpointsWithRegistrar(t *testing.T) {
 	core := enrp.ConfigForProfile(profile)
 	core.ServerID = 0x5160
 	reg, err := enrp.Start(ctx, enrp.Options{
-		Core:    core,
-		Listen:  []string{"tcp://127.0.0.1:0"},
-		Profile: profile,
+		Core:       core,
+		Listen:     []string{scheme + "://127.0.0.1:0"},
+		ENRPListen: []string{scheme + "://127.0.0.1:0"},
+		Profile:    profile,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer reg.Close()
 	regAddr := reg.Addrs(wire.ProtocolASAP)[0]
+
+	if !strings.HasPrefix(regAddr, scheme+"://") {
+		t.Fatalf("registrar address %s", regAddr)
+	}
+	wantKind := wire.TransportTCP
+	if scheme == "sctp" {
+		wantKind = wire.TransportSCTP
+	}
 
 	const pool = "gwc-test"
 	pes := map[wire.PEIdentifier]*asap.PoolElement{}
@@ -43,7 +58,7 @@ func TestEndpointsWithRegistrar(t *testing.T) {
 		pe, err := asap.StartPoolElement(ctx, asap.PEConfig{
 			PoolHandle: pool,
 			Registrars: []string{regAddr},
-			Listen:     "tcp://127.0.0.1:0",
+			Listen:     scheme + "://127.0.0.1:0",
 			Identifier: wire.PEIdentifier(100 + i),
 			Profile:    profile,
 		})
@@ -52,6 +67,9 @@ func TestEndpointsWithRegistrar(t *testing.T) {
 		}
 		if err := pe.Registered(ctx); err != nil {
 			t.Fatalf("PE %d: %v", i, err)
+		}
+		if ut := pe.UserTransport(); ut.Kind != wantKind || ut.Use != wire.TransportUseDataPlusControl || ut.Port == 0 {
+			t.Fatalf("PE %v listening on %s registers user transport %v", pe.Identifier(), scheme, ut)
 		}
 		pes[pe.Identifier()] = pe
 		go serveEcho(ctx, pe, cookieEchoes)
@@ -69,6 +87,16 @@ func TestEndpointsWithRegistrar(t *testing.T) {
 	}
 	if got := ids(hr.PoolElements); !slices.Equal(got, []wire.PEIdentifier{100, 101, 102}) {
 		t.Fatalf("registrar resolves %v, want PEs 100-102", got)
+	}
+	for _, p := range hr.PoolElements {
+		if p.UserTransport.Kind != wantKind {
+			t.Fatalf("registrar resolves PE %v with user transport %v", p.Identifier, p.UserTransport)
+		}
+	}
+	// `pool ls`: the ENRP Handle Table Request on the ENRP address.
+	if id, entries, err := enrp.FetchHandleTable(ctx, reg.Addrs(wire.ProtocolENRP)[0], profile); err != nil || id != 0x5160 ||
+		len(entries) != 1 || len(entries[0].PoolElements) != 3 {
+		t.Fatalf("handle table: %#x %v %v", id, entries, err)
 	}
 
 	pu, err := asap.NewPoolUser(ctx, asap.PUConfig{Registrars: []string{regAddr}, Profile: profile, Items: wire.AllItems})

@@ -46,7 +46,10 @@
 //     answered. Framing errors close the connection (transport).
 //   - TCP framing: bare ASAP/ENRP by default, so plain RSerPool peers
 //     interoperate; "mux+tcp://" listens with the mux framing, where each
-//     message's PPID selects ASAP or ENRP (as over SCTP).
+//     message's PPID selects ASAP or ENRP (as over SCTP). Over SCTP and the
+//     mux framing, PPID 11 is ASAP and 12 ENRP on any listener; PPID 0
+//     (unspecified) is the listener's protocol; messages with any other PPID
+//     are dropped unanswered.
 //   - Server Announce is off unless Options.Announce is set (any UDP
 //     address; DefaultAnnounceAddress is the RFC multicast group).
 //

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,6 +61,7 @@ func closedOr(code wire.CauseCode) expect {
 }
 
 func TestHostileASAPMessages(t *testing.T) {
+	tcpOnly(t)
 	r := startRegistrar(t, Config{RegistrationRate: 50, RegistrationBurst: 20, MaxPEsPerAssociation: 50})
 	// A pool that must stay resolvable throughout, from a PE that stays.
 	pe0 := dialRaw(t, r)
@@ -230,6 +232,7 @@ func probe(t *testing.T, rc *rawConn, want expect) {
 }
 
 func TestRegistrarServesMuxAndENRP(t *testing.T) {
+	tcpOnly(t)
 	r, err := Start(t.Context(), Options{Core: Config{ServerID: 9}, Listen: []string{"mux+tcp://127.0.0.1:0"}, ENRPListen: []string{"tcp://127.0.0.1:0"}})
 	if err != nil {
 		t.Fatal(err)
@@ -246,6 +249,15 @@ func TestRegistrarServesMuxAndENRP(t *testing.T) {
 	id, _, err := FetchHandleTable(t.Context(), r.Addrs(wire.ProtocolASAP)[0], pfl())
 	if err != nil || id != 9 {
 		t.Fatalf("mux ENRP: %v %v", id, err)
+	}
+	// a foreign PPID over the mux framing is dropped, not answered as ASAP
+	c := dialAssoc(t, strings.TrimPrefix(r.Addrs(wire.ProtocolASAP)[0], "mux+"), transport.Config{Framing: transport.FramingMux, PPID: wire.PPIDASAP})
+	c.sendRaw(46, asapMsg(0xff, 0))
+	c.send(wire.PPIDASAP, &wire.HandleResolution{PoolHandle: wire.PoolHandle("x")})
+	if ppid, m, err := c.recv(2 * time.Second); err != nil || ppid != wire.PPIDASAP {
+		t.Fatalf("mux: %v on PPID %d, %v", m, ppid, err)
+	} else if hr, ok := m.(*wire.HandleResolutionResponse); !ok || string(hr.PoolHandle) != "x" {
+		t.Fatalf("mux: the foreign PPID was answered: %v", m)
 	}
 }
 

@@ -21,6 +21,10 @@ func TestDeadAndFrozenPE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	forEachTransport(t, func(t *testing.T, scheme string) { testDeadAndFrozenPE(t, scheme, carrier) })
+}
+
+func testDeadAndFrozenPE(t *testing.T, scheme string, carrier transport.Profile) {
 	for _, keep := range []bool{false, true} {
 		name := "remove-on-association-loss"
 		if keep {
@@ -29,7 +33,7 @@ func TestDeadAndFrozenPE(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cfg := ConfigForProfile(carrier)
 			cfg.KeepOnAssociationLoss = keep
-			r := startRegistrar(t, cfg)
+			r := startRegistrarOn(t, scheme, cfg, carrier)
 			addr := asapAddr(r)
 			cmds := make(map[uint32]int)
 			for id := uint32(1); id <= 3; id++ {
@@ -52,7 +56,7 @@ func TestDeadAndFrozenPE(t *testing.T) {
 					time.Sleep(2 * time.Millisecond)
 				}
 				took := time.Since(start)
-				t.Logf("carrier, %s: PE %d gone from resolutions %v after %v (keep-alive interval + timeout = %v)", name, tc.id, took.Round(time.Millisecond), tc.sig, budget)
+				t.Logf("%s, carrier, %s: PE %d gone from resolutions %v after %v (keep-alive interval + timeout = %v)", scheme, name, tc.id, took.Round(time.Millisecond), tc.sig, budget)
 				if took > 600*time.Millisecond {
 					t.Errorf("PE %d took %v after %v, want <= 600 ms", tc.id, took, tc.sig)
 				}
@@ -73,6 +77,7 @@ func TestDeadAndFrozenPE(t *testing.T) {
 // TCP: round robin must cycle exactly; the others must use every PE the
 // policy allows.
 func TestPoliciesOverTCP(t *testing.T) {
+	tcpOnly(t)
 	r := startRegistrar(t, Config{})
 	pe0 := dialRaw(t, r)
 	pols := map[string][3]wire.Policy{
@@ -151,6 +156,7 @@ func TestPoliciesOverTCP(t *testing.T) {
 // TestServerAnnounceLoopback: announces go to a loopback UDP socket (never
 // to the multicast group in tests).
 func TestServerAnnounceLoopback(t *testing.T) {
+	tcpOnly(t)
 	conn, err := listenUDPLoopback()
 	if err != nil {
 		t.Skip(err)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigpool/sigpool/transport"
 	"github.com/sigpool/sigpool/wire"
 )
 
@@ -40,6 +41,9 @@ func runFakePE(spec string) error {
 	id, err := strconv.ParseUint(parts[2], 10, 32)
 	if err != nil {
 		return err
+	}
+	if strings.HasPrefix(parts[0], "sctp://") {
+		return runFakeSCTPPE(parts[0], parts[1], wire.PEIdentifier(id))
 	}
 	c, err := net.Dial("tcp", strings.TrimPrefix(parts[0], "tcp://"))
 	if err != nil {
@@ -77,6 +81,60 @@ func runFakePE(spec string) error {
 		case *wire.EndpointKeepAlive:
 			ack, _ := wire.Marshal(&wire.EndpointKeepAliveAck{PoolHandle: m.PoolHandle, PEIdentifier: p.Identifier})
 			if _, err := c.Write(ack); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// runFakeSCTPPE is the fake PE over SCTP: one ASAP message per SCTP
+// message on PPID 11, an SCTP user transport, the carrier profile.
+func runFakeSCTPPE(addr, pool string, id wire.PEIdentifier) error {
+	carrier, err := transport.LookupProfile("carrier")
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	a, err := transport.Dial(dctx, addr, transport.Config{Profile: carrier, PPID: wire.PPIDASAP})
+	cancel()
+	if err != nil {
+		return err
+	}
+	send := func(m wire.Message) error {
+		b, err := wire.Marshal(m)
+		if err != nil {
+			return err
+		}
+		return a.Send(ctx, transport.Message{PPID: wire.PPIDASAP, Data: b})
+	}
+	p := wire.PoolElement{Identifier: id, RegistrationLife: 30000,
+		UserTransport: wire.Transport{Kind: wire.TransportSCTP, Port: uint16(9000 + id), Use: wire.TransportUseDataPlusControl,
+			Addresses: []netip.Addr{netip.MustParseAddr("127.0.0.1")}},
+		Policy: wire.Policy{Type: wire.PolicyRoundRobin}}
+	if err := send(&wire.Registration{PoolHandle: wire.PoolHandle(pool), PoolElement: p}); err != nil {
+		return err
+	}
+	for {
+		m, err := a.Recv(ctx)
+		if err != nil {
+			return err
+		}
+		if m.PPID != wire.PPIDASAP {
+			return fmt.Errorf("message on PPID %d", m.PPID)
+		}
+		msg, _, err := wire.DecodeASAP(m.Data)
+		if err != nil {
+			return err
+		}
+		switch msg := msg.(type) {
+		case *wire.RegistrationResponse:
+			if msg.Reject {
+				return fmt.Errorf("rejected: %v", msg.Error)
+			}
+			fmt.Println("registered")
+		case *wire.EndpointKeepAlive:
+			if err := send(&wire.EndpointKeepAliveAck{PoolHandle: msg.PoolHandle, PEIdentifier: id}); err != nil {
 				return err
 			}
 		}

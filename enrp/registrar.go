@@ -279,11 +279,20 @@ func (r *Registrar) serve(id AssocID, a transport.Association, l listenerInfo) {
 		}
 		proto := l.proto
 		if l.framing == transport.FramingMux || l.kind == wire.TransportSCTP {
+			// The PPID says ASAP or ENRP; 0 (unspecified) is the
+			// listener's protocol; any other PPID is another protocol
+			// and gets no ASAP or ENRP answer.
 			switch m.PPID {
 			case wire.PPIDENRP:
 				proto = wire.ProtocolENRP
 			case wire.PPIDASAP:
 				proto = wire.ProtocolASAP
+			case 0:
+			default:
+				if ce := r.log.Check(zap.DebugLevel, "message with a foreign PPID dropped"); ce != nil {
+					ce.Write(zap.Uint64("assoc", uint64(id)), zap.Uint32("ppid", m.PPID), zap.Int("len", len(m.Data)))
+				}
+				continue
 			}
 		}
 		acts.Reset()
