@@ -19,7 +19,7 @@ deps:
 	@scripts/install-deps.sh
 
 # Everything CI runs: unit, integration and conformance tests on the host,
-# then the transport suite over kernel SCTP inside a qemu VM; ends with a
+# then the kernel SCTP suites (transport, mxua, enrp, asap) inside a qemu VM; ends with a
 # "test: N passed, N failed, N skipped" line.
 test: deps
 	@scripts/test.sh

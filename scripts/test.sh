@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test: every host test (unit, integration, tshark conformance, netns
-# fault tests), then the transport suite over kernel SCTP in the qemu VM.
+# fault tests), then the kernel SCTP suites (transport, mxua, enrp, asap) in the
+# qemu VM.
 # Prints package results and failures, and ends with one totals line.
 set -uo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -24,7 +25,7 @@ h_fail=$(grep -cE '^\s*--- FAIL' "$log")
 h_skip=$(grep -cE '^\s*--- SKIP' "$log")
 [ "$host_rc" -eq 0 ] || [ "$h_fail" -gt 0 ] || h_fail=1 # a build failure or panic counts
 
-echo "test: transport suite over kernel SCTP (qemu VM)"
+echo "test: kernel SCTP suites (qemu VM)"
 VMTEST_QUIET=${VMTEST_QUIET:-1} scripts/vmtest.sh | tee "$log"
 vm_rc=${PIPESTATUS[0]}
 read -r v_pass v_fail v_skip < <(sed -n 's/^vmtest: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$log" | tail -1)

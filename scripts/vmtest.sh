@@ -8,7 +8,7 @@
 # kernel package is downloaded once and cached outside the repository.
 #
 # Environment (all optional):
-#   VMTEST_PKGS        packages to test, in order (default "./internal/vmprobe ./transport");
+#   VMTEST_PKGS        packages to test, in order (default "./internal/vmprobe ./transport ./mxua ./enrp ./asap");
 #                      a package without test files is skipped
 #   VMTEST_RUN         -test.run regexp for every binary
 #   VMTEST_TIMEOUT     -test.timeout per binary (default 5m)
@@ -258,7 +258,7 @@ ensure_kernel() {
 }
 
 # ---------------------------------------------------------------- test binaries
-pkgs=${VMTEST_PKGS:-./internal/vmprobe ./transport}
+pkgs=${VMTEST_PKGS:-./internal/vmprobe ./transport ./mxua ./enrp ./asap}
 names=() # binary names, in order
 declare -A disp=() srcdir=() status=()
 order=() # display names in order, for the summary
