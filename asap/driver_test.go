@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/sigpool/sigpool/internal/transporttest"
 	"github.com/sigpool/sigpool/transport"
 	"github.com/sigpool/sigpool/wire"
 )
@@ -201,7 +202,7 @@ func startPE(t *testing.T, registrars ...string) *PoolElement {
 }
 
 func TestPEDriverRegistersAnswersKeepAlivesAndDeregisters(t *testing.T) {
-	tcpOnly(t)
+	transporttest.TCPOnly(t, "scripted registrar over TCP")
 	noLeaks(t)
 	ctx := testCtx(t)
 	reg := newFakeRegistrar(t, 0x51)
@@ -236,7 +237,7 @@ func TestPEDriverRegistersAnswersKeepAlivesAndDeregisters(t *testing.T) {
 }
 
 func TestPEDriverRejection(t *testing.T) {
-	tcpOnly(t)
+	transporttest.TCPOnly(t, "scripted registrar over TCP")
 	noLeaks(t)
 	reg := newFakeRegistrar(t, 1)
 	reg.reject = wire.CauseInconsistentPoolingPolicy
@@ -252,7 +253,7 @@ func TestPEDriverRejection(t *testing.T) {
 }
 
 func TestPEDriverFailsOverToNextRegistrar(t *testing.T) {
-	tcpOnly(t)
+	transporttest.TCPOnly(t, "scripted registrar over TCP")
 	noLeaks(t)
 	ctx := testCtx(t)
 	r1 := newFakeRegistrar(t, 1)
@@ -320,7 +321,7 @@ func echoPE(t *testing.T, pe *PoolElement, echoes chan<- string) {
 }
 
 func TestSessionFailsOverWithCookieEcho(t *testing.T) {
-	tcpOnly(t)
+	transporttest.TCPOnly(t, "scripted registrar over TCP")
 	noLeaks(t)
 	ctx := testCtx(t)
 	reg := newFakeRegistrar(t, 1)
@@ -416,7 +417,7 @@ func TestSessionFailsOverWithCookieEcho(t *testing.T) {
 }
 
 func TestPUServesStaleCacheWhenRegistrarsAreGone(t *testing.T) {
-	tcpOnly(t)
+	transporttest.TCPOnly(t, "scripted registrar over TCP")
 	noLeaks(t)
 	ctx := testCtx(t)
 	reg := newFakeRegistrar(t, 1)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sigpool/sigpool/asap"
 	"github.com/sigpool/sigpool/enrp"
+	"github.com/sigpool/sigpool/internal/transporttest"
 	"github.com/sigpool/sigpool/transport"
 	"github.com/sigpool/sigpool/wire"
 )
@@ -19,7 +20,7 @@ import (
 // register, a PU resolves them, a session moves to a surviving PE when its
 // PE leaves, and carries that PE's last Cookie to the new one.
 func TestEndpointsWithRegistrar(t *testing.T) {
-	asap.ForEachTransport(t, testEndpointsWithRegistrar)
+	transporttest.ForEach(t, testEndpointsWithRegistrar)
 }
 
 func testEndpointsWithRegistrar(t *testing.T, scheme string) {

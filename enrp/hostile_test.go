@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigpool/sigpool/internal/transporttest"
 	"github.com/sigpool/sigpool/transport"
 	"github.com/sigpool/sigpool/wire"
 )
@@ -61,7 +62,7 @@ func closedOr(code wire.CauseCode) expect {
 }
 
 func TestHostileASAPMessages(t *testing.T) {
-	tcpOnly(t)
+	transporttest.TCPOnly(t, "raw TCP framing cases")
 	r := startRegistrar(t, Config{RegistrationRate: 50, RegistrationBurst: 20, MaxPEsPerAssociation: 50})
 	// A pool that must stay resolvable throughout, from a PE that stays.
 	pe0 := dialRaw(t, r)
@@ -232,7 +233,7 @@ func probe(t *testing.T, rc *rawConn, want expect) {
 }
 
 func TestRegistrarServesMuxAndENRP(t *testing.T) {
-	tcpOnly(t)
+	transporttest.TCPOnly(t, "raw TCP framing cases")
 	r, err := Start(t.Context(), Options{Core: Config{ServerID: 9}, Listen: []string{"mux+tcp://127.0.0.1:0"}, ENRPListen: []string{"tcp://127.0.0.1:0"}})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigpool/sigpool/internal/transporttest"
 	"github.com/sigpool/sigpool/transport"
 	"github.com/sigpool/sigpool/wire"
 )
@@ -21,7 +22,7 @@ func TestDeadAndFrozenPE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forEachTransport(t, func(t *testing.T, scheme string) { testDeadAndFrozenPE(t, scheme, carrier) })
+	transporttest.ForEach(t, func(t *testing.T, scheme string) { testDeadAndFrozenPE(t, scheme, carrier) })
 }
 
 func testDeadAndFrozenPE(t *testing.T, scheme string, carrier transport.Profile) {
@@ -77,7 +78,7 @@ func testDeadAndFrozenPE(t *testing.T, scheme string, carrier transport.Profile)
 // TCP: round robin must cycle exactly; the others must use every PE the
 // policy allows.
 func TestPoliciesOverTCP(t *testing.T) {
-	tcpOnly(t)
+	transporttest.TCPOnly(t, "TCP loopback test")
 	r := startRegistrar(t, Config{})
 	pe0 := dialRaw(t, r)
 	pols := map[string][3]wire.Policy{
@@ -156,7 +157,7 @@ func TestPoliciesOverTCP(t *testing.T) {
 // TestServerAnnounceLoopback: announces go to a loopback UDP socket (never
 // to the multicast group in tests).
 func TestServerAnnounceLoopback(t *testing.T) {
-	tcpOnly(t)
+	transporttest.TCPOnly(t, "TCP loopback test")
 	conn, err := listenUDPLoopback()
 	if err != nil {
 		t.Skip(err)

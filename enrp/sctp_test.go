@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigpool/sigpool/internal/transporttest"
 	"github.com/sigpool/sigpool/transport"
 	"github.com/sigpool/sigpool/wire"
 )
@@ -35,7 +36,7 @@ func peerConfig(scheme string, ppid uint32) transport.Config {
 // an ENRP Handle Table Request (PPID 12) on the ENRP address, and a
 // deregistration takes a PE out.
 func TestRegistrationAndResolutionOverTransports(t *testing.T) {
-	forEachTransport(t, func(t *testing.T, scheme string) {
+	transporttest.ForEach(t, func(t *testing.T, scheme string) {
 		r := startRegistrarOn(t, scheme, Config{ServerID: 0x5c7}, transport.Profile{})
 		asapAddr, enrpAddr := r.Addrs(wire.ProtocolASAP)[0], r.Addrs(wire.ProtocolENRP)[0]
 		if want := scheme + "://"; asapAddr[:len(want)] != want || enrpAddr[:len(want)] != want {
@@ -102,7 +103,7 @@ func TestRegistrationAndResolutionOverTransports(t *testing.T) {
 // says ASAP (11) or ENRP (12), also when both arrive on one association to
 // the ASAP port; each answer goes back on its protocol's PPID.
 func TestASAPAndENRPOnOneSCTPAssociation(t *testing.T) {
-	sctpOnly(t)
+	transporttest.SCTPOnly(t)
 	r := startRegistrarOn(t, "sctp", Config{ServerID: 0x1112}, transport.Profile{})
 	asapAddr := r.Addrs(wire.ProtocolASAP)[0]
 	c := dialAssoc(t, asapAddr, peerConfig("sctp", wire.PPIDASAP))
@@ -151,7 +152,7 @@ func TestASAPAndENRPOnOneSCTPAssociation(t *testing.T) {
 // case the registrar answers on the same association (unless it ended it)
 // and on a new one.
 func TestHostileOverSCTP(t *testing.T) {
-	sctpOnly(t)
+	transporttest.SCTPOnly(t)
 	r := startRegistrarOn(t, "sctp", Config{MaxPEsPerAssociation: 50}, transport.Profile{})
 	addr := r.Addrs(wire.ProtocolASAP)[0]
 	pe0 := dialAssoc(t, addr, peerConfig("sctp", wire.PPIDASAP))

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigpool/sigpool/internal/transporttest"
 	"github.com/sigpool/sigpool/transport"
 )
 
@@ -22,8 +23,8 @@ func ipspPair(t *testing.T, listenCfg, dialCfg IPSPConfig) (listener, dialer *IP
 	done := make(chan result, 1)
 	go func() {
 		e, err := ListenIPSP(ctx, IPSPEndpointConfig{
-			Address: testListenAddr(t), Transport: transport.Config{Profile: prof}, IPSP: listenCfg,
-		}, func(l transport.Listener) { addr <- testScheme(t) + "://" + l.Addrs()[0].String() })
+			Address: transporttest.Scheme(t) + "://127.0.0.1:0", Transport: transport.Config{Profile: prof}, IPSP: listenCfg,
+		}, func(l transport.Listener) { addr <- transporttest.Scheme(t) + "://" + l.Addrs()[0].String() })
 		done <- result{e, err}
 	}()
 	var a string

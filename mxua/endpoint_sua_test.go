@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigpool/sigpool/internal/transporttest"
 	"github.com/sigpool/sigpool/transport"
 )
 
@@ -24,7 +25,7 @@ func TestEndpointSUA(t *testing.T) {
 	ctx := driverCtx(t, 10*time.Second)
 	prof := carrier(t)
 	s, err := ListenSGP(ctx, SGPServerConfig{
-		Address:   testListenAddr(t),
+		Address:   transporttest.Scheme(t) + "://127.0.0.1:0",
 		Transport: transport.Config{Profile: prof},
 		SGP:       SGPConfig{Protocol: SUA, ASes: []ASConfig{{RoutingContext: 5, TrafficMode: TrafficModeOverride}}},
 	})

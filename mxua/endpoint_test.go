@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigpool/sigpool/internal/transporttest"
 	"github.com/sigpool/sigpool/transport"
 	"go.uber.org/zap/zaptest"
 )
@@ -60,7 +61,7 @@ func (n notes) wait(what string, within time.Duration, ok func(Notify) bool) Not
 func startSGP(t testing.TB, framing transport.Framing, prof transport.Profile) *SGPServer {
 	t.Helper()
 	s, err := ListenSGP(driverCtx(t, 10*time.Second), SGPServerConfig{
-		Address:   testListenAddr(t),
+		Address:   transporttest.Scheme(t) + "://127.0.0.1:0",
 		Transport: transport.Config{Profile: prof, Framing: framing},
 		Logger:    zaptest.NewLogger(t),
 		SGP: SGPConfig{Protocol: M3UA, ASes: []ASConfig{{
@@ -111,7 +112,7 @@ func TestEndpointHandshakeAndData(t *testing.T) {
 	for _, fr := range framings {
 		t.Run(fr.name, func(t *testing.T) {
 			if fr.f != transport.FramingMux {
-				tcpOnlyTest(t, "bare SIGTRAN framing over TCP")
+				transporttest.TCPOnly(t, "bare SIGTRAN framing over TCP")
 			}
 			ctx := driverCtx(t, 10*time.Second)
 			s := startSGP(t, fr.f, carrier(t))
@@ -256,12 +257,12 @@ func (p rawPeer) expect(ctx context.Context, k Kind) (uint16, *Message) {
 func TestEndpointASPWire(t *testing.T) {
 	ctx := driverCtx(t, 10*time.Second)
 	prof := carrier(t)
-	l, err := transport.Listen(ctx, testListenAddr(t), transport.Config{Profile: prof})
+	l, err := transport.Listen(ctx, transporttest.Scheme(t)+"://127.0.0.1:0", transport.Config{Profile: prof})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	e := startASP(t, testScheme(t)+"://"+l.Addrs()[0].String(), transport.FramingMux, prof)
+	e := startASP(t, transporttest.Scheme(t)+"://"+l.Addrs()[0].String(), transport.FramingMux, prof)
 	en := notes{t, e.Notifications()}
 	a, err := l.Accept(ctx)
 	if err != nil {
@@ -548,7 +549,7 @@ func TestEndpointClose(t *testing.T) {
 // accepts only 8 streams still gets every SLS, on streams 1..7 (what the
 // SGP negotiated, not its configured 32), and the association survives.
 func TestEndpointSCTPFewerStreams(t *testing.T) {
-	sctpOnlyTest(t)
+	transporttest.SCTPOnly(t)
 	ctx := driverCtx(t, 10*time.Second)
 	s := startSGP(t, transport.FramingMux, carrier(t))
 	const granted = 8

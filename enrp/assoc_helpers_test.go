@@ -3,71 +3,12 @@ package enrp
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/sigpool/sigpool/transport"
 	"github.com/sigpool/sigpool/wire"
 )
-
-// envTransport selects the transports the registrar tests run on, as in
-// package transport: "sctp" (the VM harness, scripts/vmtest.sh: SCTP must
-// work and the TCP-only tests skip), "tcp", or empty (TCP, plus SCTP when
-// this kernel has it; the SCTP variants skip on a host without it).
-const envTransport = "SIGPOOL_TEST_TRANSPORT"
-
-// testSchemes returns the transport schemes to run on.
-func testSchemes(t testing.TB) []string {
-	t.Helper()
-	switch v := os.Getenv(envTransport); v {
-	case "sctp":
-		if err := transport.KernelSCTP(); err != nil {
-			t.Fatalf("%s=sctp but kernel SCTP does not work: %v", envTransport, err)
-		}
-		return []string{"sctp"}
-	case "tcp":
-		return []string{"tcp"}
-	case "":
-		if transport.KernelSCTP() == nil {
-			return []string{"tcp", "sctp"}
-		}
-		return []string{"tcp"}
-	default:
-		t.Fatalf("%s=%q: want sctp, tcp or nothing", envTransport, v)
-	}
-	return nil
-}
-
-// forEachTransport runs f as a subtest per scheme ("tcp", "sctp").
-func forEachTransport(t *testing.T, f func(t *testing.T, scheme string)) {
-	for _, s := range testSchemes(t) {
-		t.Run(s, func(t *testing.T) { f(t, s) })
-	}
-}
-
-// sctpOnly skips unless the tests run over kernel SCTP.
-func sctpOnly(t *testing.T) {
-	t.Helper()
-	for _, s := range testSchemes(t) {
-		if s == "sctp" {
-			return
-		}
-	}
-	t.Skipf("no kernel SCTP here (%v); the SCTP tests run in the VM (scripts/vmtest.sh)", transport.KernelSCTP())
-}
-
-// tcpOnly skips the TCP-only tests where the suite does not run TCP (the
-// VM run, which executes the whole package binary).
-func tcpOnly(t *testing.T) {
-	t.Helper()
-	for _, s := range testSchemes(t) {
-		if s == "tcp" {
-			return
-		}
-	}
-	t.Skipf("%s=%s: TCP-only test, runs on the host", envTransport, os.Getenv(envTransport))
-}
 
 // startRegistrarOn runs a registrar with one ASAP and one ENRP listener on
 // loopback over scheme (bare framing over TCP), stopped at the end of the test.
