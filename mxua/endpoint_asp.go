@@ -45,9 +45,7 @@ type ASPEndpoint struct {
 	asp  *ASP
 	tcfg transport.Config
 
-	stateMu sync.Mutex
-	state   ASPState
-	changed chan struct{} // closed and replaced on every state change
+	state stateWatch
 
 	redialCtx    context.Context
 	redialCancel context.CancelFunc
@@ -89,7 +87,7 @@ func DialASP(ctx context.Context, cfg ASPEndpointConfig) (*ASPEndpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mxua: ASP endpoint: dial SGP %s: %w", cfg.Address, err)
 	}
-	e := &ASPEndpoint{cfg: cfg, asp: asp, tcfg: tcfg, changed: make(chan struct{})}
+	e := &ASPEndpoint{cfg: cfg, asp: asp, tcfg: tcfg}
 	e.d = newDriver(cfg.ASP.Protocol, asp, cfg.Logger, cfg.SendQueue)
 	e.d.log = e.d.log.With(zap.String("sgp", cfg.Address))
 	e.d.after = e.snapshot
@@ -106,14 +104,7 @@ func DialASP(ctx context.Context, cfg ASPEndpointConfig) (*ASPEndpoint, error) {
 
 // snapshot publishes the core's state for State and WaitState (loop only).
 func (e *ASPEndpoint) snapshot() {
-	st := e.asp.State()
-	e.stateMu.Lock()
-	defer e.stateMu.Unlock()
-	if st != e.state {
-		e.state = st
-		close(e.changed)
-		e.changed = make(chan struct{})
-	}
+	e.state.set(e.asp.State())
 }
 
 // redial dials again in the background after a loss (called in the loop).
@@ -147,28 +138,12 @@ func (e *ASPEndpoint) redial(streams uint16) {
 
 // State returns the ASP state (ASP-DOWN, -INACTIVE, -ACTIVE).
 func (e *ASPEndpoint) State() ASPState {
-	e.stateMu.Lock()
-	defer e.stateMu.Unlock()
-	return e.state
+	return e.state.get()
 }
 
 // WaitState waits until the ASP is in state want.
 func (e *ASPEndpoint) WaitState(ctx context.Context, want ASPState) error {
-	for {
-		e.stateMu.Lock()
-		st, ch := e.state, e.changed
-		e.stateMu.Unlock()
-		if st == want {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-e.d.stopped:
-			return fmt.Errorf("mxua: wait for %v: %w", want, errDriverClosed)
-		case <-ctx.Done():
-			return fmt.Errorf("mxua: wait for %v (still %v): %w", want, st, ctx.Err())
-		}
-	}
+	return e.state.wait(ctx, want, e.d.stopped, "")
 }
 
 // Send hands user traffic (M3UA DATA, SUA CLDT/CLDR/CO) to the ASP, which

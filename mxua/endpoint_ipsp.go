@@ -32,10 +32,8 @@ type IPSPEndpoint struct {
 	ipsp *IPSP
 	l    transport.Listener // ListenIPSP only, closed with the endpoint
 
-	stateMu sync.Mutex
-	state   ASPState
-	changed chan struct{}
-	once    sync.Once
+	state stateWatch
+	once  sync.Once
 }
 
 const ipspAssoc AssocID = 1
@@ -96,7 +94,7 @@ func startIPSP(ctx context.Context, cfg IPSPEndpointConfig,
 	if err != nil {
 		return nil, fmt.Errorf("mxua: IPSP endpoint: %w", err)
 	}
-	e := &IPSPEndpoint{ipsp: core, l: l, changed: make(chan struct{})}
+	e := &IPSPEndpoint{ipsp: core, l: l}
 	e.d = newDriver(cfg.IPSP.Protocol, core, cfg.Logger, cfg.SendQueue)
 	e.d.after = e.snapshot
 	go e.d.run()
@@ -124,40 +122,17 @@ func startIPSP(ctx context.Context, cfg IPSPEndpointConfig,
 }
 
 func (e *IPSPEndpoint) snapshot() {
-	st := e.ipsp.State()
-	e.stateMu.Lock()
-	defer e.stateMu.Unlock()
-	if st != e.state {
-		e.state = st
-		close(e.changed)
-		e.changed = make(chan struct{})
-	}
+	e.state.set(e.ipsp.State())
 }
 
 // State returns the link state as IPSP.State defines it.
 func (e *IPSPEndpoint) State() ASPState {
-	e.stateMu.Lock()
-	defer e.stateMu.Unlock()
-	return e.state
+	return e.state.get()
 }
 
 // WaitState waits until State is want.
 func (e *IPSPEndpoint) WaitState(ctx context.Context, want ASPState) error {
-	for {
-		e.stateMu.Lock()
-		st, ch := e.state, e.changed
-		e.stateMu.Unlock()
-		if st == want {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-e.d.stopped:
-			return fmt.Errorf("mxua: IPSP wait for %v: %w", want, errDriverClosed)
-		case <-ctx.Done():
-			return fmt.Errorf("mxua: IPSP wait for %v (still %v): %w", want, st, ctx.Err())
-		}
-	}
+	return e.state.wait(ctx, want, e.d.stopped, "IPSP ")
 }
 
 // States returns this end's own ASP state and the peer's state as seen by
