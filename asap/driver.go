@@ -263,37 +263,92 @@ type registrarCore interface {
 	AssocDown(now time.Time, id AssocID) []Action
 }
 
-// dialRegistrarLink opens an association to registrar index at addr in the
-// background, feeds the core its life (up, messages, down) through the
-// driver loop, and registers it in regs while it lives. The dial may take
-// the response timeout plus the profile's dead-peer time.
-func dialRegistrarLink(ctx context.Context, wg *sync.WaitGroup, lp *loop, regs *assocSet, core registrarCore, log *zap.Logger,
-	index int, addr string, profile transport.Profile, responseTimeout time.Duration, transportLog *zap.Logger) {
-	wg.Add(1)
+// registrarLinks are a PE's or PU's associations to registrars: they dial
+// them for the core, carry out the core's sends and closes on them, and
+// feed back what happens on them through the driver loop.
+type registrarLinks struct {
+	ctx     context.Context
+	wg      *sync.WaitGroup
+	lp      *loop
+	core    registrarCore
+	log     *zap.Logger
+	addrs   []string
+	profile transport.Profile
+	// timeout is the response timeout: it bounds a send, and a dial
+	// together with the profile's dead-peer time.
+	timeout time.Duration
+	// tlog is the transport's logger (the configured one, nil or not).
+	tlog *zap.Logger
+	// closeNote, when set, is logged as a warning when the core closes a
+	// registrar association.
+	closeNote string
+	regs      assocSet
+}
+
+// exec carries out a registrar-link action and reports whether act was one.
+func (l *registrarLinks) exec(act Action) bool {
+	switch act := act.(type) {
+	case DialRegistrar:
+		l.dial(act.Index)
+	case Send:
+		a := l.regs.get(act.Assoc)
+		if a == nil {
+			return true
+		}
+		ctx, cancel := context.WithTimeout(l.ctx, l.timeout)
+		if err := sendASAP(ctx, a, act.Msg); err != nil {
+			l.log.Warn("send to registrar failed", zap.Error(err))
+		}
+		cancel()
+	case CloseAssoc:
+		if a := l.regs.remove(act.Assoc); a != nil {
+			if l.closeNote != "" {
+				l.log.Warn(l.closeNote)
+			}
+			a.Abort()
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// abortAll ends every registrar association at once (shutdown).
+func (l *registrarLinks) abortAll() {
+	for _, a := range l.regs.all() {
+		a.Abort()
+	}
+}
+
+// dial opens an association to registrar index in the background and
+// registers it in regs while it lives.
+func (l *registrarLinks) dial(index int) {
+	addr := l.addrs[index]
+	l.wg.Add(1)
 	go func() {
-		defer wg.Done()
-		dctx, cancel := context.WithTimeout(ctx, responseTimeout+profile.WorstCaseDetection().SCTPData)
-		a, err := dialRegistrar(dctx, addr, profile, transportLog)
+		defer l.wg.Done()
+		dctx, cancel := context.WithTimeout(l.ctx, l.timeout+l.profile.WorstCaseDetection().SCTPData)
+		a, err := dialRegistrar(dctx, addr, l.profile, l.tlog)
 		cancel()
 		if err != nil {
-			log.Warn("registrar unreachable", zap.String("address", addr), zap.Error(err))
-			lp.post(ctx, func(now time.Time) []Action { return core.DialFailed(now, index) })
+			l.log.Warn("registrar unreachable", zap.String("address", addr), zap.Error(err))
+			l.lp.post(l.ctx, func(now time.Time) []Action { return l.core.DialFailed(now, index) })
 			return
 		}
-		id := regs.add(a)
-		if !lp.post(ctx, func(now time.Time) []Action { return core.AssocUp(now, id, index) }) {
-			regs.remove(id)
+		id := l.regs.add(a)
+		if !l.lp.post(l.ctx, func(now time.Time) []Action { return l.core.AssocUp(now, id, index) }) {
+			l.regs.remove(id)
 			a.Abort()
 			return
 		}
-		log.Debug("connected to registrar", zap.String("address", addr))
-		readASAP(ctx, a, log, func(m wire.Message) {
-			lp.post(ctx, func(now time.Time) []Action { return core.Message(now, id, m) })
+		l.log.Debug("connected to registrar", zap.String("address", addr))
+		readASAP(l.ctx, a, l.log, func(m wire.Message) {
+			l.lp.post(l.ctx, func(now time.Time) []Action { return l.core.Message(now, id, m) })
 		}, func(err error) {
-			regs.remove(id)
+			l.regs.remove(id)
 			a.Abort()
-			log.Debug("registrar association ended", zap.String("address", addr), zap.Error(err))
-			lp.post(ctx, func(now time.Time) []Action { return core.AssocDown(now, id) })
+			l.log.Debug("registrar association ended", zap.String("address", addr), zap.Error(err))
+			l.lp.post(l.ctx, func(now time.Time) []Action { return l.core.AssocDown(now, id) })
 		})
 	}()
 }

@@ -55,13 +55,13 @@ type Message struct {
 // side (keep-alives, re-registration, failover) runs in its own goroutines
 // and never waits for the application.
 type PoolElement struct {
-	cfg  PEConfig
-	ut   wire.Transport
-	log  *zap.Logger
-	core *PECore
-	ln   transport.Listener
-	lp   *loop
-	regs assocSet
+	cfg   PEConfig
+	ut    wire.Transport
+	log   *zap.Logger
+	core  *PECore
+	ln    transport.Listener
+	lp    *loop
+	links registrarLinks
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -140,6 +140,8 @@ func StartPoolElement(ctx context.Context, cfg PEConfig) (*PoolElement, error) {
 		first:    make(chan struct{}),
 		appAsoc:  map[*PEAssociation]struct{}{},
 	}
+	pe.links = registrarLinks{ctx: pctx, wg: &pe.wg, lp: pe.lp, core: core, log: log, addrs: cfg.Registrars,
+		profile: cfg.Profile, timeout: cfg.Timers.ResponseTimeout, tlog: cfg.Logger}
 	log.Info("PE listening", zap.Stringer("user_transport", ut), zap.Strings("registrars", cfg.Registrars))
 	pe.wg.Add(2)
 	go func() {
@@ -258,9 +260,7 @@ func (pe *PoolElement) Close(ctx context.Context) error {
 	pe.mu.Unlock()
 	pe.cancel()
 	pe.ln.Close()
-	for _, a := range pe.regs.all() {
-		a.Abort()
-	}
+	pe.links.abortAll()
 	for _, a := range apps {
 		a.assoc.Abort()
 	}
@@ -270,23 +270,10 @@ func (pe *PoolElement) Close(ctx context.Context) error {
 
 func (pe *PoolElement) exec(acts []Action) {
 	for _, act := range acts {
+		if pe.links.exec(act) {
+			continue
+		}
 		switch act := act.(type) {
-		case DialRegistrar:
-			pe.dial(act.Index)
-		case Send:
-			a := pe.regs.get(act.Assoc)
-			if a == nil {
-				continue
-			}
-			ctx, cancel := context.WithTimeout(pe.ctx, pe.cfg.Timers.ResponseTimeout)
-			if err := sendASAP(ctx, a, act.Msg); err != nil {
-				pe.log.Warn("send to registrar failed", zap.Error(err))
-			}
-			cancel()
-		case CloseAssoc:
-			if a := pe.regs.remove(act.Assoc); a != nil {
-				a.Abort()
-			}
 		case PEEvent:
 			pe.report(act)
 		}
@@ -420,7 +407,7 @@ func (a *PEAssociation) read() {
 			a.assoc.Abort() // the PE is closing
 		}
 		if a.id != 0 {
-			pe.regs.remove(a.id)
+			pe.links.regs.remove(a.id)
 			id := a.id
 			pe.lp.post(pe.ctx, func(now time.Time) []Action { return pe.core.AssocDown(now, id) })
 		}
@@ -444,7 +431,7 @@ func (a *PEAssociation) read() {
 			case *wire.EndpointKeepAlive, *wire.RegistrationResponse, *wire.DeregistrationResponse:
 				// A registrar calling in: the PE core answers, at once.
 				if a.id == 0 {
-					a.id = pe.regs.add(a.assoc)
+					a.id = pe.links.regs.add(a.assoc)
 				}
 				id := a.id
 				pe.lp.post(pe.ctx, func(now time.Time) []Action { return pe.core.Message(now, id, msg) })
@@ -459,9 +446,4 @@ func (a *PEAssociation) read() {
 			return
 		}
 	}
-}
-
-// dial opens an association to registrar i in the background.
-func (pe *PoolElement) dial(i int) {
-	dialRegistrarLink(pe.ctx, &pe.wg, pe.lp, &pe.regs, pe.core, pe.log, i, pe.cfg.Registrars[i], pe.cfg.Profile, pe.cfg.Timers.ResponseTimeout, pe.cfg.Logger)
 }

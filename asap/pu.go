@@ -44,11 +44,11 @@ type Resolution struct {
 // selects PEs and reports unreachable ones. It is safe for concurrent use;
 // concurrent resolutions of one handle share one request.
 type PoolUser struct {
-	cfg  PUConfig
-	log  *zap.Logger
-	core *PUCore
-	lp   *loop
-	regs assocSet
+	cfg   PUConfig
+	log   *zap.Logger
+	core  *PUCore
+	lp    *loop
+	links registrarLinks
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -79,6 +79,9 @@ func NewPoolUser(ctx context.Context, cfg PUConfig) (*PoolUser, error) {
 	}
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	pu := &PoolUser{cfg: cfg, log: nopIfNil(cfg.Logger), core: core, lp: newLoop(), ctx: pctx, cancel: cancel, waiters: map[ReqID]chan Resolved{}}
+	pu.links = registrarLinks{ctx: pctx, wg: &pu.wg, lp: pu.lp, core: core, log: pu.log, addrs: cfg.Registrars,
+		profile: cfg.Profile, timeout: cfg.Timers.ResponseTimeout, tlog: cfg.Logger,
+		closeNote: "registrar does not answer; trying the next one"}
 	pu.wg.Add(1)
 	go func() {
 		defer pu.wg.Done()
@@ -159,33 +162,17 @@ func (pu *PoolUser) Close() error {
 	pu.closed = true
 	pu.closeMu.Unlock()
 	pu.cancel()
-	for _, a := range pu.regs.all() {
-		a.Abort()
-	}
+	pu.links.abortAll()
 	pu.wg.Wait()
 	return nil
 }
 
 func (pu *PoolUser) exec(acts []Action) {
 	for _, act := range acts {
+		if pu.links.exec(act) {
+			continue
+		}
 		switch act := act.(type) {
-		case DialRegistrar:
-			pu.dial(act.Index)
-		case Send:
-			a := pu.regs.get(act.Assoc)
-			if a == nil {
-				continue
-			}
-			ctx, cancel := context.WithTimeout(pu.ctx, pu.cfg.Timers.ResponseTimeout)
-			if err := sendASAP(ctx, a, act.Msg); err != nil {
-				pu.log.Warn("send to registrar failed", zap.Error(err))
-			}
-			cancel()
-		case CloseAssoc:
-			if a := pu.regs.remove(act.Assoc); a != nil {
-				pu.log.Warn("registrar does not answer; trying the next one")
-				a.Abort()
-			}
 		case Resolved:
 			for _, id := range act.Reqs {
 				if ch := pu.waiters[id]; ch != nil {
@@ -195,9 +182,4 @@ func (pu *PoolUser) exec(acts []Action) {
 			}
 		}
 	}
-}
-
-// dial opens an association to registrar i in the background.
-func (pu *PoolUser) dial(i int) {
-	dialRegistrarLink(pu.ctx, &pu.wg, pu.lp, &pu.regs, pu.core, pu.log, i, pu.cfg.Registrars[i], pu.cfg.Profile, pu.cfg.Timers.ResponseTimeout, pu.cfg.Logger)
 }
