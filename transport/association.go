@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -256,6 +257,10 @@ type Config struct {
 	LocalAddrs []netip.Addr
 	// Logger receives association events; nil logs nothing.
 	Logger *zap.Logger
+	// TLS, when set, runs every TCP association over TLS with this
+	// configuration (a server configuration for Listen, a client one for
+	// Dial; see TLSFiles). Kernel SCTP addresses are refused with it.
+	TLS *tls.Config
 }
 
 // withDefaults fills zero fields and validates the rest.
@@ -314,6 +319,9 @@ func Listen(ctx context.Context, address string, cfg Config) (Listener, error) {
 		addrs = nil // unspecified address
 	}
 	if scheme == SchemeSCTP {
+		if cfg.TLS != nil {
+			return nil, fmt.Errorf("transport: listen %s: %w", a, ErrTLSOverSCTP)
+		}
 		return listenSCTP(ctx, addrs, a.Port, cfg)
 	}
 	return listenTCP(ctx, addrs, a.Port, cfg)
@@ -344,9 +352,12 @@ func Dial(ctx context.Context, address string, cfg Config) (Association, error) 
 		return nil, err
 	}
 	if scheme == SchemeSCTP {
+		if cfg.TLS != nil {
+			return nil, fmt.Errorf("transport: dial %s: %w", a, ErrTLSOverSCTP)
+		}
 		return dialSCTP(ctx, addrs, cfg)
 	}
-	return dialTCP(ctx, addrs, cfg)
+	return dialTCP(ctx, addrs, a.Hosts[0], cfg)
 }
 
 // chooseScheme resolves auto to sctp or tcp, saying so in one log line when
@@ -360,6 +371,9 @@ func chooseScheme(a Address, cfg Config, op string) (Scheme, error) {
 		return SchemeSCTP, nil
 	case SchemeTCP:
 		return SchemeTCP, nil
+	}
+	if cfg.TLS != nil {
+		return SchemeTCP, nil // TLS runs over TCP only
 	}
 	if err := kernelSCTP(); err != nil {
 		cfg.Logger.Info("kernel SCTP unavailable, using TCP instead",

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +42,8 @@ const flushBatch = 64 << 10
 type tcpAssoc struct {
 	*core
 	conn          *net.TCPConn
+	tls           *tls.Conn // nil without TLS
+	rw            net.Conn  // what frames are read from and written to: tls, else conn
 	rc            syscall.RawConn
 	cfg           Config
 	local, remote netip.AddrPort
@@ -70,7 +73,9 @@ func closeTimeoutFor(p Profile) time.Duration {
 	return min(max(p.WorstCaseDetection().SCTPData, time.Second), 5*time.Second)
 }
 
-func newTCPAssoc(conn *net.TCPConn, cfg Config) (*tcpAssoc, error) {
+// newTCPAssoc starts an association on conn; tc, when not nil, is the TLS
+// session over conn, its handshake done.
+func newTCPAssoc(conn *net.TCPConn, tc *tls.Conn, cfg Config) (*tcpAssoc, error) {
 	opts, err := cfg.Profile.tcpOptions()
 	if err != nil {
 		return nil, err
@@ -83,11 +88,18 @@ func newTCPAssoc(conn *net.TCPConn, cfg Config) (*tcpAssoc, error) {
 		return nil, fmt.Errorf("transport: tcp %s->%s: %w", conn.LocalAddr(), conn.RemoteAddr(), err)
 	}
 	local, remote := tcpAddrPort(conn.LocalAddr()), tcpAddrPort(conn.RemoteAddr())
-	log := cfg.Logger.With(zap.String("transport", "tcp"), zap.Stringer("local", local),
+	name := "tcp"
+	var rw net.Conn = conn
+	if tc != nil {
+		name, rw = "tcp+tls", tc
+	}
+	log := cfg.Logger.With(zap.String("transport", name), zap.Stringer("local", local),
 		zap.Stringer("remote", remote), zap.Stringer("framing", cfg.Framing))
 	a := &tcpAssoc{
 		core:         newCore(log),
 		conn:         conn,
+		tls:          tc,
+		rw:           rw,
 		rc:           rc,
 		cfg:          cfg,
 		local:        local,
@@ -95,7 +107,7 @@ func newTCPAssoc(conn *net.TCPConn, cfg Config) (*tcpAssoc, error) {
 		wsem:         make(chan struct{}, 1),
 		closeTimeout: closeTimeoutFor(cfg.Profile),
 		rsem:         make(chan struct{}, 1),
-		fr:           newFrameReader(conn, cfg),
+		fr:           newFrameReader(rw, cfg),
 	}
 	a.idle = time.AfterFunc(time.Hour, a.idleCheck)
 	a.idle.Stop()
@@ -240,6 +252,10 @@ func (a *tcpAssoc) flush(ctx context.Context) error {
 		return nil
 	}
 	a.wbuf = a.wbuf[:copy(a.wbuf, a.wbuf[n:])]
+	if errors.Is(err, errTLSWriteCut) {
+		a.werr = fmt.Errorf("transport: send to %s: %w", a.remote, err)
+		return a.werr
+	}
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		a.kick()
 		return fmt.Errorf("transport: send to %s: %w (the message may still be delivered)", a.remote, err)
@@ -252,6 +268,9 @@ func (a *tcpAssoc) flush(ctx context.Context) error {
 // is a plain write; otherwise one non-blocking attempt first, so that the
 // common case pays for no timer.
 func (a *tcpAssoc) write(ctx context.Context, b []byte) (int, error) {
+	if a.tls != nil {
+		return a.writeTLS(ctx, b)
+	}
 	if ctx.Done() == nil {
 		return a.conn.Write(b)
 	}
@@ -287,6 +306,34 @@ func (a *tcpAssoc) write(ctx context.Context, b []byte) (int, error) {
 		}
 	}
 	return n + m, err
+}
+
+// writeTLS writes b through TLS. A write cut short by ctx leaves the TLS
+// record stream broken (crypto/tls refuses further writes), so it ends the
+// association rather than resuming it.
+func (a *tcpAssoc) writeTLS(ctx context.Context, b []byte) (int, error) {
+	if ctx.Done() == nil {
+		return a.tls.Write(b)
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		_ = a.conn.SetWriteDeadline(time.Unix(1, 0))
+		close(fired)
+	})
+	n, err := a.tls.Write(b)
+	if !stop() {
+		<-fired
+		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			a.end(EventDown, "send cancelled in the middle of a TLS record",
+				fmt.Errorf("transport: send to %s: %w (TLS record cut short)", a.remote, ctx.Err()), true)
+			a.abortConn()
+			return n, fmt.Errorf("%w: %w", errTLSWriteCut, ctx.Err())
+		}
+	}
+	return n, err
 }
 
 // Recv implements Association.
@@ -475,8 +522,16 @@ func (a *tcpAssoc) finish() {
 		}
 		a.release()
 	}
-	_ = a.conn.CloseWrite()
+	a.closeWrite()
 	_ = a.conn.Close()
+}
+
+// closeWrite ends our half of the stream: TLS close_notify first, then FIN.
+func (a *tcpAssoc) closeWrite() {
+	if a.tls != nil {
+		_ = a.tls.CloseWrite()
+	}
+	_ = a.conn.CloseWrite()
 }
 
 func (a *tcpAssoc) closedErr() error {
@@ -502,7 +557,7 @@ func (a *tcpAssoc) Close() error {
 			a.closeErr = fmt.Errorf("transport: close %s->%s: queued messages not written, aborted: %w", a.local, a.remote, err)
 			return
 		}
-		_ = a.conn.CloseWrite()
+		a.closeWrite()
 		// Read, unseen, until the peer's FIN; whoever reads now (a Recv,
 		// the background reader) stops at the deadline at the latest.
 		deadline, _ := ctx.Deadline()
@@ -544,16 +599,20 @@ type tcpListener struct {
 	cfg   Config
 	lns   []*net.TCPListener
 	addrs []netip.AddrPort
-	conns chan *net.TCPConn
+	conns chan acceptedConn
 	done  chan struct{}
-	once  sync.Once
-	wg    sync.WaitGroup
+	// ctx ends when the listener closes: it cuts TLS handshakes short.
+	ctx    context.Context
+	cancel context.CancelFunc
+	once   sync.Once
+	wg     sync.WaitGroup
 }
 
 func listenTCP(ctx context.Context, addrs []netip.AddrPort, port uint16, cfg Config) (Listener, error) {
 	// Keepalive is set per connection from the profile instead.
 	lc := net.ListenConfig{KeepAlive: -1}
-	l := &tcpListener{cfg: cfg, conns: make(chan *net.TCPConn), done: make(chan struct{})}
+	l := &tcpListener{cfg: cfg, conns: make(chan acceptedConn), done: make(chan struct{})}
+	l.ctx, l.cancel = context.WithCancel(context.Background())
 	targets := []string{fmt.Sprintf(":%d", port)} // every local address
 	for i, ap := range addrs {
 		if i == 0 {
@@ -572,6 +631,7 @@ func listenTCP(ctx context.Context, addrs []netip.AddrPort, port uint16, cfg Con
 			for _, ln := range l.lns {
 				_ = ln.Close()
 			}
+			l.cancel()
 			return nil, fmt.Errorf("transport: listen tcp %s: %w", address, err)
 		}
 		l.lns = append(l.lns, ln.(*net.TCPListener))
@@ -581,7 +641,7 @@ func listenTCP(ctx context.Context, addrs []netip.AddrPort, port uint16, cfg Con
 		l.wg.Add(1)
 		go l.acceptLoop(ln)
 	}
-	cfg.Logger.Info("listening", zap.String("transport", "tcp"), zap.String("addrs", addrsString(l.addrs)), zap.Stringer("framing", cfg.Framing))
+	cfg.Logger.Info("listening", zap.String("transport", tcpName(cfg)), zap.String("addrs", addrsString(l.addrs)), zap.Stringer("framing", cfg.Framing))
 	return l, nil
 }
 
@@ -605,24 +665,59 @@ func (l *tcpListener) acceptLoop(ln *net.TCPListener) {
 			continue
 		}
 		backoff = 5 * time.Millisecond
-		select {
-		case l.conns <- conn:
-		case <-l.done:
-			_ = conn.Close()
-			return
+		if l.cfg.TLS != nil {
+			// The handshake runs beside the accept loop, so that a slow or
+			// silent client holds up nobody else.
+			l.wg.Add(1)
+			go l.handshake(conn)
+			continue
 		}
+		l.hand(acceptedConn{tcp: conn})
 	}
+}
+
+// acceptedConn is a connection ready for Accept: TCP, and TLS over it when
+// the listener has a TLS configuration.
+type acceptedConn struct {
+	tcp *net.TCPConn
+	tls *tls.Conn
+}
+
+// hand passes c to Accept, or closes it when the listener closes first.
+func (l *tcpListener) hand(c acceptedConn) {
+	select {
+	case l.conns <- c:
+	case <-l.done:
+		_ = c.tcp.Close()
+	}
+}
+
+// handshake runs the server side of the TLS handshake on conn within the
+// profile's close timeout (at most 5 s) and hands the session to Accept;
+// a failed handshake is logged and the connection dropped.
+func (l *tcpListener) handshake(conn *net.TCPConn) {
+	defer l.wg.Done()
+	ctx, cancel := context.WithTimeout(l.ctx, tlsHandshakeTimeout(l.cfg.Profile))
+	defer cancel()
+	tc := tls.Server(conn, l.cfg.TLS)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		l.cfg.Logger.Warn("TLS handshake failed; connection dropped",
+			zap.Stringer("remote", tcpAddrPort(conn.RemoteAddr())), zap.Error(err))
+		_ = conn.Close()
+		return
+	}
+	l.hand(acceptedConn{tcp: conn, tls: tc})
 }
 
 // Accept implements Listener.
 func (l *tcpListener) Accept(ctx context.Context) (Association, error) {
 	for {
 		select {
-		case conn := <-l.conns:
-			a, err := newTCPAssoc(conn, l.cfg)
+		case c := <-l.conns:
+			a, err := newTCPAssoc(c.tcp, c.tls, l.cfg)
 			if err != nil {
 				l.cfg.Logger.Warn("accepted connection dropped", zap.Error(err))
-				_ = conn.Close()
+				_ = c.tcp.Close()
 				continue
 			}
 			return a, nil
@@ -641,6 +736,7 @@ func (l *tcpListener) Close() error {
 	var err error
 	l.once.Do(func() {
 		close(l.done)
+		l.cancel()
 		for _, ln := range l.lns {
 			if e := ln.Close(); e != nil && err == nil {
 				err = fmt.Errorf("transport: close listener %s: %w", ln.Addr(), e)
@@ -651,7 +747,10 @@ func (l *tcpListener) Close() error {
 	return err
 }
 
-func dialTCP(ctx context.Context, addrs []netip.AddrPort, cfg Config) (Association, error) {
+// dialTCP connects to the first of addrs that answers; serverName is the
+// host as the address named it, which a TLS client verifies the server's
+// certificate against unless the configuration names another.
+func dialTCP(ctx context.Context, addrs []netip.AddrPort, serverName string, cfg Config) (Association, error) {
 	var errs []error
 	for _, ap := range addrs {
 		d := net.Dialer{KeepAlive: -1}
@@ -671,7 +770,15 @@ func dialTCP(ctx context.Context, addrs []netip.AddrPort, cfg Config) (Associati
 			}
 			continue
 		}
-		a, err := newTCPAssoc(conn.(*net.TCPConn), cfg)
+		tcp := conn.(*net.TCPConn)
+		var tc *tls.Conn
+		if cfg.TLS != nil {
+			if tc, err = clientHandshake(ctx, tcp, serverName, cfg); err != nil {
+				_ = conn.Close()
+				return nil, fmt.Errorf("transport: dial tcp+tls %s: %w", ap, err)
+			}
+		}
+		a, err := newTCPAssoc(tcp, tc, cfg)
 		if err != nil {
 			_ = conn.Close()
 			return nil, err

@@ -16,5 +16,6 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(newPUCommand())
 	root.AddCommand(newENRPCommand())
 	root.AddCommand(newPoolCommand())
+	root.AddCommand(newCertCommand())
 	return root
 }
