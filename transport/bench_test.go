@@ -3,6 +3,7 @@ package transport
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"io"
 	"net"
@@ -38,6 +39,14 @@ func benchEcho(b *testing.B, window int) {
 			}
 		})
 	}
+	// The cost of TLS: the mux association with and without it.
+	b.Run("assoc-tcp-mux-tls", func(b *testing.B) {
+		srv, cli := memTLSConfigs(b)
+		rate := runEcho(b, newAssocEchoTLS(b, "tcp", FramingMux, srv, cli), window)
+		if baseline > 0 {
+			b.ReportMetric(rate/baseline, "x-baseline")
+		}
+	})
 	if KernelSCTP() == nil {
 		b.Run("assoc-sctp", func(b *testing.B) { runEcho(b, newAssocEcho(b, "sctp", FramingMux), window) })
 	}
@@ -160,9 +169,14 @@ type assocEcho struct {
 }
 
 func newAssocEcho(b *testing.B, scheme string, f Framing) *assocEcho {
+	return newAssocEchoTLS(b, scheme, f, nil, nil)
+}
+
+// newAssocEchoTLS is newAssocEcho with TLS when srv and cli are set.
+func newAssocEchoTLS(b *testing.B, scheme string, f Framing, srv, cli *tls.Config) *assocEcho {
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
-	cfg := Config{Framing: f, PPID: 3, Logger: testLogger()}
+	cfg := Config{Framing: f, PPID: 3, Logger: testLogger(), TLS: srv}
 	l, err := Listen(ctx, scheme+"://127.0.0.1:0", cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -176,6 +190,7 @@ func newAssocEcho(b *testing.B, scheme string, f Framing) *assocEcho {
 		defer a.Abort()
 		echo(context.Background(), a)
 	}()
+	cfg.TLS = cli
 	a, err := Dial(ctx, scheme+"://"+l.Addrs()[0].String(), cfg)
 	if err != nil {
 		b.Fatal(err)

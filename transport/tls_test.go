@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -246,4 +247,30 @@ func TestTLSConfigErrors(t *testing.T) {
 	if _, err := Listen(testCtx(t, time.Second), "sctp://127.0.0.1:0", cfg); !errors.Is(err, ErrTLSOverSCTP) && KernelSCTP() == nil {
 		t.Errorf("TLS over sctp://: %v, want ErrTLSOverSCTP", err)
 	}
+}
+
+// memTLSConfigs makes a server and a client configuration from a fresh CA
+// without touching the file system.
+func memTLSConfigs(tb testing.TB) (server, client *tls.Config) {
+	tb.Helper()
+	ca, err := pki.NewAuthority("bench CA", time.Hour)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
+	pair := func(name string) tls.Certificate {
+		is, err := ca.Issue(pki.Request{Name: name, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, Validity: time.Hour})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c, err := tls.X509KeyPair(is.CertPEM, is.KeyPEM)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return c
+	}
+	server = &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{pair("server")}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert}
+	client = &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{pair("client")}, RootCAs: pool}
+	return server, client
 }
