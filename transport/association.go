@@ -261,6 +261,9 @@ type Config struct {
 	// configuration (a server configuration for Listen, a client one for
 	// Dial; see TLSFiles). Kernel SCTP addresses are refused with it.
 	TLS *tls.Config
+	// Capture, when set, records every message of the associations in a
+	// pcap file as synthetic SCTP frames.
+	Capture *Capture
 }
 
 // withDefaults fills zero fields and validates the rest.
@@ -318,13 +321,19 @@ func Listen(ctx context.Context, address string, cfg Config) (Listener, error) {
 	if len(addrs) == 0 {
 		addrs = nil // unspecified address
 	}
-	if scheme == SchemeSCTP {
-		if cfg.TLS != nil {
-			return nil, fmt.Errorf("transport: listen %s: %w", a, ErrTLSOverSCTP)
-		}
-		return listenSCTP(ctx, addrs, a.Port, cfg)
+	if scheme == SchemeSCTP && cfg.TLS != nil {
+		return nil, fmt.Errorf("transport: listen %s: %w", a, ErrTLSOverSCTP)
 	}
-	return listenTCP(ctx, addrs, a.Port, cfg)
+	var l Listener
+	if scheme == SchemeSCTP {
+		l, err = listenSCTP(ctx, addrs, a.Port, cfg)
+	} else {
+		l, err = listenTCP(ctx, addrs, a.Port, cfg)
+	}
+	if err != nil || cfg.Capture == nil {
+		return l, err
+	}
+	return &capturedListener{Listener: l, c: cfg.Capture}, nil
 }
 
 // Dial establishes an association with the peer at address; several hosts
@@ -351,13 +360,19 @@ func Dial(ctx context.Context, address string, cfg Config) (Association, error) 
 	if err != nil {
 		return nil, err
 	}
-	if scheme == SchemeSCTP {
-		if cfg.TLS != nil {
-			return nil, fmt.Errorf("transport: dial %s: %w", a, ErrTLSOverSCTP)
-		}
-		return dialSCTP(ctx, addrs, cfg)
+	if scheme == SchemeSCTP && cfg.TLS != nil {
+		return nil, fmt.Errorf("transport: dial %s: %w", a, ErrTLSOverSCTP)
 	}
-	return dialTCP(ctx, addrs, a.Hosts[0], cfg)
+	var as Association
+	if scheme == SchemeSCTP {
+		as, err = dialSCTP(ctx, addrs, cfg)
+	} else {
+		as, err = dialTCP(ctx, addrs, a.Hosts[0], cfg)
+	}
+	if err != nil || cfg.Capture == nil {
+		return as, err
+	}
+	return &capturedAssoc{Association: as, c: cfg.Capture}, nil
 }
 
 // chooseScheme resolves auto to sctp or tcp, saying so in one log line when
