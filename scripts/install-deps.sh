@@ -2,11 +2,11 @@
 # Installs the Debian packages that sigpool's tests and lab need, only when
 # they are missing. Non-interactive; safe to run again.
 #
-# Usage: scripts/install-deps.sh [group...]   groups: tshark vm netns (default: all)
+# Usage: scripts/install-deps.sh [group...]   groups: tshark vm netns browser (default: all)
 set -euo pipefail
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(tshark vm netns)
+[ ${#groups[@]} -gt 0 ] || groups=(tshark vm netns browser)
 
 missing=()
 need() { # need COMMAND PACKAGE
@@ -29,6 +29,8 @@ for g in "${groups[@]}"; do
 		need ip iproute2
 		need nft nftables
 		;;
+	browser) need chromium chromium ;; # scenario reports are opened headless
+
 	*) echo "install-deps: unknown group $g" >&2; exit 2 ;;
 	esac
 done
