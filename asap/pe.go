@@ -359,6 +359,9 @@ type PEAssociation struct {
 	done  chan struct{}
 	err   error
 	id    AssocID // set when a registrar used this association
+
+	splitMu sync.Mutex
+	split   *split // set by Split
 }
 
 // Recv returns the next message: data, or Control set for Cookie Echo and
@@ -412,6 +415,7 @@ func (a *PEAssociation) read() {
 			pe.lp.post(pe.ctx, func(now time.Time) []Action { return pe.core.AssocDown(now, id) })
 		}
 		close(a.done)
+		a.endSplit()
 		close(a.in)
 	}()
 	for {
@@ -435,6 +439,15 @@ func (a *PEAssociation) read() {
 				}
 				id := a.id
 				pe.lp.post(pe.ctx, func(now time.Time) []Action { return pe.core.Message(now, id, msg) })
+				continue
+			}
+			if q := a.control(); q != nil {
+				// Split: control goes its own way, still ahead of the
+				// data that follows it.
+				if !q.push(pe.ctx, msg) && pe.ctx.Err() != nil {
+					a.err = ErrClosed
+					return
+				}
 				continue
 			}
 			ctl = msg

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sigpool/sigpool/transport"
@@ -47,6 +48,14 @@ type driver struct {
 	assocs map[AssocID]*conn
 	timers *timerQueue
 	after  func() // called after every Step (state snapshots)
+	// afterControl, if set, is called after every Step of an event other
+	// than user traffic: the only ones that change ASP or AS states.
+	afterControl func()
+	// deliverFast, if set, is offered user traffic in the reader goroutine
+	// when nothing of the association waits in the loop; true means it
+	// was delivered (what the core would do, from published state) and
+	// the loop never sees it.
+	deliverFast func(c *conn, stream uint16, m *Message) bool
 	// onEnded, if set, learns of every association that ended (redial).
 	onEnded func(c *conn, reason string)
 	// aborted: associations the core asked to abort, reported to it as
@@ -68,6 +77,10 @@ type conn struct {
 	out     chan transport.Message
 	done    chan struct{} // closed when the association has ended (loop side)
 	once    sync.Once
+	// queued counts this association's messages posted to the loop and
+	// not yet handled: the reader delivers by itself only at zero, so
+	// nothing it delivers overtakes what the loop still has to do.
+	queued atomic.Int32
 }
 
 func (c *conn) finish() { c.once.Do(func() { close(c.done) }) }
@@ -174,6 +187,7 @@ func (d *driver) handle(ev any) {
 		if d.assocs[e.c.id] == e.c { // not a leftover of an association already ended
 			d.step(time.Now(), e.msg)
 		}
+		e.c.queued.Add(-1)
 	case connBadMessage:
 		if d.assocs[e.c.id] == e.c {
 			d.badMessage(e.c, e.err, e.raw)
@@ -260,6 +274,20 @@ func (d *driver) step(now time.Time, ev Event) {
 	if d.after != nil {
 		d.after()
 	}
+	if d.afterControl != nil && !isTrafficEvent(ev) {
+		d.afterControl()
+	}
+}
+
+// isTrafficEvent reports whether ev is user traffic in or out.
+func isTrafficEvent(ev Event) bool {
+	switch e := ev.(type) {
+	case MessageIn:
+		return e.Msg != nil && fsmIsTransfer(e.Msg.Kind)
+	case Transfer:
+		return true
+	}
+	return false
 }
 
 func (d *driver) act(a Action) {
@@ -353,6 +381,10 @@ func (d *driver) reader(c *conn) {
 			}
 			continue
 		}
+		if d.deliverFast != nil && c.queued.Load() == 0 && fsmIsTransfer(m.Kind) && d.deliverFast(c, tm.Stream, m) {
+			continue
+		}
+		c.queued.Add(1)
 		if !d.post(connMessage{c: c, msg: MessageIn{Assoc: c.id, Stream: tm.Stream, Msg: m}}) {
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sigpool/sigpool/transport"
@@ -51,6 +52,11 @@ type ASPEndpoint struct {
 	redialCancel context.CancelFunc
 	redialWG     sync.WaitGroup
 	closeOnce    sync.Once
+
+	ended   chan struct{} // closed when an attached association has ended
+	endOnce sync.Once
+
+	fast atomic.Pointer[aspTarget] // set while ACTIVE: Send's path around the loop
 }
 
 // aspAssoc is the AssocID of the endpoint's association: there is only ever
@@ -61,14 +67,66 @@ const aspAssoc AssocID = 1
 // association is up (not yet ASP-ACTIVE: see WaitState); a failed first
 // dial is returned rather than retried, so misconfiguration shows at once.
 func DialASP(ctx context.Context, cfg ASPEndpointConfig) (*ASPEndpoint, error) {
+	if cfg.Redial == 0 {
+		cfg.Redial = time.Second
+	}
+	e, err := newASPEndpoint(cfg)
+	if err != nil {
+		return nil, err
+	}
+	streams, err := coreStreams(cfg.Address, e.tcfg)
+	if err != nil {
+		e.redialCancel()
+		return nil, fmt.Errorf("mxua: ASP endpoint for %s: %w", cfg.Address, err)
+	}
+	a, err := transport.Dial(ctx, cfg.Address, e.tcfg)
+	if err != nil {
+		e.redialCancel()
+		return nil, fmt.Errorf("mxua: ASP endpoint: dial SGP %s: %w", cfg.Address, err)
+	}
+	e.d.log = e.d.log.With(zap.String("sgp", cfg.Address))
+	e.d.onEnded = func(*conn, string) { e.redial(streams) }
+	if err := e.start(ctx, a, streams); err != nil {
+		return nil, fmt.Errorf("mxua: ASP endpoint for %s: start: %w", cfg.Address, err)
+	}
+	return e, nil
+}
+
+// AttachASP runs an ASP over an association opened elsewhere: a GWC's
+// ASAP pool element hands it the data side of an association an SG (the
+// pool user) dialed. There is no redial: when the association ends the
+// endpoint goes down for good (ASP-DOWN; Done is closed), and Close
+// remains to be called. cfg.Address, cfg.Transport and cfg.Redial are not
+// used, but a zero cfg.ASP.Profile still takes cfg.Transport.Profile. The
+// stream count is what the association says it carries. The endpoint
+// owns the association from now on and closes it at Close.
+func AttachASP(ctx context.Context, assoc transport.Association, cfg ASPEndpointConfig) (*ASPEndpoint, error) {
+	if assoc == nil {
+		return nil, errors.New("mxua: ASP endpoint: attach nil association")
+	}
+	cfg.Redial = -1
+	e, err := newASPEndpoint(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if rs := assoc.RemoteAddrs(); len(rs) > 0 {
+		e.d.log = e.d.log.With(zap.Stringer("sgp", rs[0]))
+	}
+	e.d.onEnded = func(*conn, string) { e.endOnce.Do(func() { close(e.ended) }) }
+	out, _ := assoc.Streams()
+	if err := e.start(ctx, assoc, max(out, 1)); err != nil {
+		return nil, fmt.Errorf("mxua: ASP endpoint: attach: %w", err)
+	}
+	return e, nil
+}
+
+// newASPEndpoint builds an endpoint and its core, not yet running.
+func newASPEndpoint(cfg ASPEndpointConfig) (*ASPEndpoint, error) {
 	if cfg.ASP.Target == ASPDown {
 		cfg.ASP.Target = ASPActive
 	}
 	if cfg.ASP.Profile == (transport.Profile{}) {
 		cfg.ASP.Profile = cfg.Transport.Profile
-	}
-	if cfg.Redial == 0 {
-		cfg.Redial = time.Second
 	}
 	asp, err := NewASP(aspAssoc, cfg.ASP)
 	if err != nil {
@@ -79,32 +137,86 @@ func DialASP(ctx context.Context, cfg ASPEndpointConfig) (*ASPEndpoint, error) {
 	if tcfg.Logger == nil {
 		tcfg.Logger = cfg.Logger
 	}
-	streams, err := coreStreams(cfg.Address, tcfg)
-	if err != nil {
-		return nil, fmt.Errorf("mxua: ASP endpoint for %s: %w", cfg.Address, err)
-	}
-	a, err := transport.Dial(ctx, cfg.Address, tcfg)
-	if err != nil {
-		return nil, fmt.Errorf("mxua: ASP endpoint: dial SGP %s: %w", cfg.Address, err)
-	}
-	e := &ASPEndpoint{cfg: cfg, asp: asp, tcfg: tcfg}
+	e := &ASPEndpoint{cfg: cfg, asp: asp, tcfg: tcfg, ended: make(chan struct{})}
 	e.d = newDriver(cfg.ASP.Protocol, asp, cfg.Logger, cfg.SendQueue)
-	e.d.log = e.d.log.With(zap.String("sgp", cfg.Address))
 	e.d.after = e.snapshot
 	e.redialCtx, e.redialCancel = context.WithCancel(context.Background())
-	e.d.onEnded = func(*conn, string) { e.redial(streams) }
+	return e, nil
+}
+
+// start runs the loop and attaches the first association; on failure the
+// association is aborted and the endpoint closed.
+func (e *ASPEndpoint) start(ctx context.Context, a transport.Association, streams uint16) error {
 	go e.d.run()
 	if err := e.d.do(ctx, func() { e.d.attach(&conn{id: aspAssoc, assoc: a, streams: streams}) }); err != nil {
 		_ = a.Abort()
 		e.Close()
-		return nil, fmt.Errorf("mxua: ASP endpoint for %s: start: %w", cfg.Address, err)
+		return err
 	}
-	return e, nil
+	return nil
 }
+
+// Done is closed when an attached endpoint's association has ended, and
+// at Close (only then for a dialed endpoint, which redials).
+func (e *ASPEndpoint) Done() <-chan struct{} { return e.ended }
 
 // snapshot publishes the core's state for State and WaitState (loop only).
 func (e *ASPEndpoint) snapshot() {
-	e.state.set(e.asp.State())
+	st := e.asp.State()
+	e.state.set(st)
+	var c *conn
+	if st == ASPActive {
+		c = e.d.assocs[aspAssoc]
+	}
+	if cur := e.fast.Load(); cur == nil && c == nil || cur != nil && cur.c == c {
+		return
+	}
+	if c == nil {
+		e.fast.Store(nil)
+		return
+	}
+	t := &aspTarget{c: c}
+	if rcs := e.cfg.ASP.RoutingContexts; len(rcs) == 1 {
+		t.rc = rcs[:1:1]
+	}
+	e.fast.Store(t)
+}
+
+// aspTarget is what Send needs to send user traffic itself while the ASP
+// is ACTIVE (published by the loop; nil otherwise).
+type aspTarget struct {
+	c  *conn
+	rc []uint32 // routing context for traffic without one (ASP.transfer's default)
+}
+
+// sendFast is ASP.transfer done in the caller's goroutine: encode and
+// queue for the writer. False leaves the message to the loop, which sends
+// it or says why not.
+func (e *ASPEndpoint) sendFast(m *Message) bool {
+	t := e.fast.Load()
+	if t == nil || !fsmIsTransfer(m.Kind) {
+		return false
+	}
+	msg := *m
+	msg.Protocol = e.cfg.ASP.Protocol
+	if len(msg.RoutingContexts) == 0 && t.rc != nil {
+		msg.RoutingContexts = t.rc
+	}
+	b, err := Encode(&msg)
+	if err != nil {
+		return false
+	}
+	select {
+	case <-t.c.done: // gone, or the endpoint closed: the loop says so
+		return false
+	default:
+	}
+	select {
+	case t.c.out <- transport.Message{Stream: StreamFor(Selector(m), t.c.streams), PPID: msg.Protocol.PPID(), Data: b}:
+		return true
+	default:
+		return false
+	}
 }
 
 // redial dials again in the background after a loss (called in the loop).
@@ -148,10 +260,15 @@ func (e *ASPEndpoint) WaitState(ctx context.Context, want ASPState) error {
 
 // Send hands user traffic (M3UA DATA, SUA CLDT/CLDR/CO) to the ASP, which
 // sends it on the stream of its SLS when ASP-ACTIVE; otherwise a
-// NotifyDiscarded says it was dropped.
+// NotifyDiscarded says it was dropped. While the ASP is ACTIVE the message
+// is encoded and queued in the caller's goroutine, with no round trip
+// through the endpoint's loop; m is not retained either way.
 func (e *ASPEndpoint) Send(ctx context.Context, m *Message) error {
 	if m == nil {
 		return errors.New("mxua: ASP endpoint: send nil message")
+	}
+	if e.sendFast(m) {
+		return nil
 	}
 	if err := e.d.do(ctx, func() { e.d.step(time.Now(), Transfer{Msg: m}) }); err != nil {
 		return fmt.Errorf("mxua: ASP endpoint: send %v: %w", m.Kind, err)
@@ -202,9 +319,11 @@ func (e *ASPEndpoint) ASState(ctx context.Context, rc uint32) (ASState, error) {
 // an orderly goodbye.
 func (e *ASPEndpoint) Close() error {
 	e.closeOnce.Do(func() {
+		e.fast.Store(nil)
 		e.redialCancel()
 		e.d.shutdown(true)
 		e.redialWG.Wait()
+		e.endOnce.Do(func() { close(e.ended) })
 	})
 	return nil
 }

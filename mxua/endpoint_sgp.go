@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sigpool/sigpool/transport"
@@ -32,29 +34,69 @@ type SGPServerConfig struct {
 }
 
 // SGPServer runs one SGP state machine over every ASP association it
-// accepts. Its methods are safe for concurrent use.
+// accepts (ListenSGP) or is given (Attach). Its methods are safe for
+// concurrent use.
 type SGPServer struct {
 	d        *driver
 	sgp      *SGP
-	l        transport.Listener
+	proto    Protocol
+	l        transport.Listener // nil without a listener (NewSGPServer)
 	scheme   string
 	acceptWG sync.WaitGroup
 	stopOnce sync.Once
 	cancel   context.CancelFunc
 
+	// targets is what SendTo needs of every association, published by the
+	// loop after each step that may have changed an ASP's state.
+	targets atomic.Pointer[map[AssocID]*sendTarget]
+
 	// loop-owned
 	next AssocID
 }
 
-// ListenSGP starts listening and serving ASPs.
-func ListenSGP(ctx context.Context, cfg SGPServerConfig) (*SGPServer, error) {
+// sendTarget is an association as SendTo sees it: immutable once published.
+type sendTarget struct {
+	c      *conn
+	active []uint32 // routing contexts the ASP is ACTIVE in, sorted
+}
+
+// Errors of SGPServer.SendTo; match them with errors.Is.
+var (
+	// ErrUnknownAssociation: no association with that ID is up.
+	ErrUnknownAssociation = errors.New("no such association")
+	// ErrASPNotActive: the ASP is not ASP-ACTIVE for the routing context.
+	ErrASPNotActive = errors.New("ASP not active for the routing context")
+	// ErrSendQueueFull: the association's send queue is full (the peer
+	// has not been reading); the message was not queued.
+	ErrSendQueueFull = errors.New("send queue full")
+)
+
+// NewSGPServer starts an SGP with no listener: associations come from
+// Attach (e.g. ones this side dialed to ASAP pool elements).
+// cfg.Address is only used in messages.
+func NewSGPServer(ctx context.Context, cfg SGPServerConfig) (*SGPServer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("mxua: SGP server: %w", err)
+	}
 	if cfg.SGP.Profile == (transport.Profile{}) {
 		cfg.SGP.Profile = cfg.Transport.Profile
 	}
 	sgp, err := NewSGP(cfg.SGP)
 	if err != nil {
-		return nil, fmt.Errorf("mxua: SGP server on %s: %w", cfg.Address, err)
+		return nil, fmt.Errorf("mxua: SGP server %s: %w", cfg.Address, err)
 	}
+	s := &SGPServer{sgp: sgp, proto: cfg.SGP.Protocol, cancel: func() {}}
+	s.targets.Store(&map[AssocID]*sendTarget{})
+	s.d = newDriver(cfg.SGP.Protocol, sgp, cfg.Logger, cfg.SendQueue)
+	s.d.afterControl = s.publishTargets
+	s.d.deliverFast = s.deliverFast
+	go s.d.run()
+	return s, nil
+}
+
+// ListenSGP starts listening and serving ASPs: NewSGPServer and a
+// listener whose associations are attached as they come.
+func ListenSGP(ctx context.Context, cfg SGPServerConfig) (*SGPServer, error) {
 	tcfg := cfg.Transport
 	tcfg.PPID = cfg.SGP.Protocol.PPID()
 	if tcfg.Logger == nil {
@@ -64,17 +106,20 @@ func ListenSGP(ctx context.Context, cfg SGPServerConfig) (*SGPServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mxua: SGP server on %s: %w", cfg.Address, err)
 	}
+	s, err := NewSGPServer(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	l, err := transport.Listen(ctx, cfg.Address, tcfg)
 	if err != nil {
+		s.d.shutdown(false)
 		return nil, fmt.Errorf("mxua: SGP server: listen on %s: %w", cfg.Address, err)
 	}
 	scheme, _, ok := strings.Cut(cfg.Address, "://")
 	if !ok {
 		scheme = "auto"
 	}
-	s := &SGPServer{sgp: sgp, l: l, scheme: scheme}
-	s.d = newDriver(cfg.SGP.Protocol, sgp, cfg.Logger, cfg.SendQueue)
-	go s.d.run()
+	s.l, s.scheme = l, scheme
 	actx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.acceptWG.Add(1)
@@ -92,22 +137,153 @@ func (s *SGPServer) accept(ctx context.Context, streams uint16) {
 			}
 			return
 		}
-		if err := s.d.do(ctx, func() {
-			s.next++
-			s.d.attach(&conn{id: s.next, assoc: a, streams: streams})
-		}); err != nil {
+		if _, err := s.attach(ctx, a, streams); err != nil {
 			_ = a.Abort()
 			return
 		}
 	}
 }
 
-// Addrs returns the addresses the server listens on.
-func (s *SGPServer) Addrs() []netip.AddrPort { return s.l.Addrs() }
+// Attach serves an ASP on an association opened elsewhere (typically
+// dialed by this side to an ASAP pool element, whose ASP then sends ASP
+// Up). The server owns the association from now on: it closes it at
+// Close, and the association's end is the ASP's loss (NotifyASPState to
+// ASP-DOWN when it was up). The stream count is what the association
+// says it carries (1 for a bare TCP framing).
+func (s *SGPServer) Attach(ctx context.Context, assoc transport.Association) (AssocID, error) {
+	if assoc == nil {
+		return 0, errors.New("mxua: SGP server: attach nil association")
+	}
+	out, _ := assoc.Streams()
+	id, err := s.attach(ctx, assoc, max(out, 1))
+	if err != nil {
+		return 0, fmt.Errorf("mxua: SGP server: attach: %w", err)
+	}
+	return id, nil
+}
+
+func (s *SGPServer) attach(ctx context.Context, a transport.Association, streams uint16) (AssocID, error) {
+	var id AssocID
+	err := s.d.do(ctx, func() {
+		s.next++
+		id = s.next
+		s.d.attach(&conn{id: id, assoc: a, streams: streams})
+	})
+	return id, err
+}
+
+// publishTargets rebuilds SendTo's view of the associations (loop only;
+// after every step but those of user traffic, which change no ASP state).
+func (s *SGPServer) publishTargets() {
+	m := make(map[AssocID]*sendTarget, len(s.d.assocs))
+	for id, c := range s.d.assocs {
+		m[id] = &sendTarget{c: c, active: s.sgp.activeRCs(id)}
+	}
+	s.targets.Store(&m)
+}
+
+// deliverFast delivers user traffic from an ASP without the loop when the
+// published state says the SGP core would (see SGP.dataIn): the ASP is
+// ACTIVE for the message's routing context, the message has its content
+// and is off stream 0. Anything else goes to the core, which answers it.
+func (s *SGPServer) deliverFast(c *conn, stream uint16, m *Message) bool {
+	t := (*s.targets.Load())[c.id]
+	if t == nil || t.c != c || len(t.active) == 0 {
+		return false
+	}
+	if m.Kind == KindDATA && m.ProtocolData == nil || m.Kind != KindDATA && m.SUA == nil {
+		return false
+	}
+	if stream == 0 && c.streams > 1 {
+		return false
+	}
+	var rc uint32
+	switch len(m.RoutingContexts) {
+	case 0:
+		rc = t.active[0]
+	case 1:
+		if rc = m.RoutingContexts[0]; !slices.Contains(t.active, rc) {
+			return false
+		}
+	default:
+		return false
+	}
+	s.d.notes.push(Notify{Kind: NotifyDeliver, Assoc: c.id, RoutingContext: rc, Msg: m})
+	return true
+}
+
+// SendTo sends user traffic (M3UA DATA, SUA CL/CO) to the ASP on one
+// association, bypassing the AS's traffic-mode choice: the caller (an SG
+// balancing over a pool) has chosen the ASP. The ASP must be ASP-ACTIVE
+// for m's routing context; without one, m goes in the first context the
+// ASP is active in. The message is encoded and queued for the
+// association's writer at once, without a round trip through the
+// server's loop, on the stream of its SLS; it is not retained. Errors
+// wrap ErrUnknownAssociation, ErrASPNotActive or ErrSendQueueFull.
+func (s *SGPServer) SendTo(ctx context.Context, assoc AssocID, m *Message) error {
+	if m == nil {
+		return errors.New("mxua: SGP server: send nil message")
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("mxua: SGP server: send to %d: %w", assoc, err)
+	}
+	if !fsmIsTransfer(m.Kind) {
+		return fmt.Errorf("mxua: SGP server: send to %d: %v is not user traffic", assoc, m.Kind)
+	}
+	t := (*s.targets.Load())[assoc]
+	if t == nil {
+		return fmt.Errorf("mxua: SGP server: send to %d: %w", assoc, ErrUnknownAssociation)
+	}
+	var rcs []uint32
+	switch len(m.RoutingContexts) {
+	case 0:
+		if len(t.active) == 0 {
+			return fmt.Errorf("mxua: SGP server: send to %d: %w", assoc, ErrASPNotActive)
+		}
+		rcs = t.active[:1:1]
+	case 1:
+		if !slices.Contains(t.active, m.RoutingContexts[0]) {
+			return fmt.Errorf("mxua: SGP server: send to %d in routing context %d: %w", assoc, m.RoutingContexts[0], ErrASPNotActive)
+		}
+		rcs = m.RoutingContexts
+	default:
+		return fmt.Errorf("mxua: SGP server: send to %d: %d routing contexts, want at most 1", assoc, len(m.RoutingContexts))
+	}
+	msg := *m
+	msg.Protocol, msg.RoutingContexts = s.proto, rcs
+	b, err := Encode(&msg)
+	if err != nil {
+		return fmt.Errorf("mxua: SGP server: send to %d: %w", assoc, err)
+	}
+	tm := transport.Message{Stream: StreamFor(Selector(&msg), t.c.streams), PPID: s.proto.PPID(), Data: b}
+	select {
+	case <-t.c.done:
+		return fmt.Errorf("mxua: SGP server: send to %d: %w", assoc, ErrUnknownAssociation)
+	default:
+	}
+	select {
+	case t.c.out <- tm:
+		return nil
+	default:
+		return fmt.Errorf("mxua: SGP server: send to %d: %w", assoc, ErrSendQueueFull)
+	}
+}
+
+// Addrs returns the addresses the server listens on (none without a
+// listener).
+func (s *SGPServer) Addrs() []netip.AddrPort {
+	if s.l == nil {
+		return nil
+	}
+	return s.l.Addrs()
+}
 
 // Addr returns the first listening address with the scheme, ready for
-// DialASP ("tcp://127.0.0.1:40123").
+// DialASP ("tcp://127.0.0.1:40123"); "" without a listener.
 func (s *SGPServer) Addr() string {
+	if s.l == nil {
+		return ""
+	}
 	return s.scheme + "://" + s.l.Addrs()[0].String()
 }
 
@@ -198,8 +374,11 @@ func (s *SGPServer) Close() error {
 	var err error
 	s.stopOnce.Do(func() {
 		s.cancel()
-		err = s.l.Close()
+		if s.l != nil {
+			err = s.l.Close()
+		}
 		s.acceptWG.Wait()
+		s.targets.Store(&map[AssocID]*sendTarget{})
 		s.d.shutdown(true)
 	})
 	if err != nil {

@@ -140,28 +140,14 @@ func TestEndpointHandshakeAndData(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			checkOrder(t, "ASP->SGP", n, 1, func() Notify {
-				return sn.wait("DATA at the SGP", 5*time.Second, func(x Notify) bool {
-					if x.Kind == NotifyDiscarded || x.Kind == NotifyError {
-						t.Fatalf("SGP: %+v", x)
-					}
-					return x.Kind == NotifyDeliver
-				})
-			})
+			checkOrder(t, "ASP->SGP", n, 1, sn.delivery("DATA at the SGP", 0))
 			// SGP -> ASP, routed by the routing key (DPC 200).
 			for i := range n {
 				if err := s.Send(ctx, dataMsg(100, 200, uint8(i%16), i)); err != nil {
 					t.Fatal(err)
 				}
 			}
-			checkOrder(t, "SGP->ASP", n, 1, func() Notify {
-				return en.wait("DATA at the ASP", 5*time.Second, func(x Notify) bool {
-					if x.Kind == NotifyDiscarded || x.Kind == NotifyError {
-						t.Fatalf("ASP: %+v", x)
-					}
-					return x.Kind == NotifyDeliver
-				})
-			})
+			checkOrder(t, "SGP->ASP", n, 1, en.delivery("DATA at the ASP", 0))
 		})
 	}
 }
