@@ -17,5 +17,6 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(newENRPCommand())
 	root.AddCommand(newPoolCommand())
 	root.AddCommand(newCertCommand())
+	root.AddCommand(newGWCCommand())
 	return root
 }

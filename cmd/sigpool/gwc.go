@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sigpool/sigpool/asap"
+	"github.com/sigpool/sigpool/gwc"
+	"github.com/sigpool/sigpool/mxua"
+	"github.com/sigpool/sigpool/transport"
+	"github.com/sigpool/sigpool/wire"
+)
+
+// gwcFile is the GWC's YAML configuration (--config): the keys are the long
+// flag names with underscores. Flags given on the command line override it;
+// keys it leaves out take the flags' defaults.
+type gwcFile struct {
+	Registrars     []string      `yaml:"registrar"`
+	Listen         string        `yaml:"listen"`
+	Pool           string        `yaml:"pool"`
+	Policy         string        `yaml:"policy"`
+	Weight         uint32        `yaml:"weight"`
+	Priority       uint32        `yaml:"priority"`
+	ID             uint32        `yaml:"id"`
+	Profile        string        `yaml:"profile"`
+	Protocol       string        `yaml:"protocol"`
+	PointCode      string        `yaml:"point_code"`
+	RoutingContext uint32        `yaml:"routing_context"`
+	AnswerDelay    time.Duration `yaml:"answer_delay"`
+	HoldTime       time.Duration `yaml:"hold_time"`
+	TCAPContinues  int           `yaml:"tcap_continues"`
+	ReleaseTimeout time.Duration `yaml:"release_timeout"`
+	Capacity       int           `yaml:"capacity"`
+	LoadInterval   time.Duration `yaml:"load_interval"`
+	Metrics        string        `yaml:"metrics"`
+	LogLevel       string        `yaml:"log_level"`
+}
+
+// loadGWCFile reads a YAML file strictly (an unknown key is an error naming
+// its line) and returns the keys it sets.
+func loadGWCFile(path string) (gwcFile, map[string]bool, error) {
+	var f gwcFile
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return f, nil, fmt.Errorf("--config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return f, nil, fmt.Errorf("--config %s: %w", path, err)
+	}
+	keys := map[string]any{}
+	if err := yaml.Unmarshal(b, &keys); err != nil {
+		return f, nil, fmt.Errorf("--config %s: %w", path, err)
+	}
+	set := map[string]bool{}
+	for k := range keys {
+		set[k] = true
+	}
+	return f, set, nil
+}
+
+// mergeGWC returns the file's values, overridden by the flags given on the
+// command line; keys neither sets keep the flags' defaults.
+func mergeGWC(fl *pflag.FlagSet, file gwcFile, inFile map[string]bool, flags gwcFile) gwcFile {
+	out := file
+	dst, src := reflect.ValueOf(&out).Elem(), reflect.ValueOf(flags)
+	for i := range dst.NumField() {
+		key := dst.Type().Field(i).Tag.Get("yaml")
+		if fl.Changed(strings.ReplaceAll(key, "_", "-")) || !inFile[key] {
+			dst.Field(i).Set(src.Field(i))
+		}
+	}
+	return out
+}
+
+// parsePointCode reads a point code: decimal, 0x hex, or ITU
+// zone-area-signalling point (3-8-3 bits, e.g. 2-100-3).
+func parsePointCode(s string) (uint32, error) {
+	if s == "" {
+		return 0, nil
+	}
+	if parts := strings.Split(s, "-"); len(parts) == 3 {
+		var v [3]uint64
+		for i, w := range []int{3, 8, 3} {
+			n, err := strconv.ParseUint(parts[i], 10, w)
+			if err != nil {
+				return 0, fmt.Errorf("point code %q: part %d: want %d bits", s, i+1, w)
+			}
+			v[i] = n
+		}
+		return uint32(v[0]<<11 | v[1]<<3 | v[2]), nil
+	}
+	v, err := strconv.ParseUint(s, 0, 24)
+	if err != nil {
+		return 0, fmt.Errorf("point code %q: want a number below 2^24 or zone-area-point (3-8-3)", s)
+	}
+	return uint32(v), nil
+}
+
+// gwcConfig checks the merged configuration and builds the GWC's.
+func gwcConfig(f gwcFile) (gwc.Config, zapcore.Level, error) {
+	var c gwc.Config
+	if f.Pool == "" {
+		return c, 0, errors.New("--pool must not be empty")
+	}
+	if len(f.Pool) > 32 {
+		return c, 0, fmt.Errorf("--pool %q: pool handles are at most 32 bytes", f.Pool)
+	}
+	if len(f.Registrars) == 0 {
+		return c, 0, errors.New("at least one --registrar is required")
+	}
+	if err := asap.ValidateRegistrars(f.Registrars); err != nil {
+		return c, 0, fmt.Errorf("--registrar: %w", err)
+	}
+	if _, err := transport.ParseAddress(f.Listen); err != nil {
+		return c, 0, fmt.Errorf("--listen %q: %w", f.Listen, err)
+	}
+	pt, ok := policyNames[strings.ToLower(f.Policy)]
+	if !ok {
+		return c, 0, fmt.Errorf("--policy %q: unknown; one of %s", f.Policy, policyList())
+	}
+	pol := wire.Policy{Type: pt}
+	switch pt {
+	case wire.PolicyWeightedRoundRobin, wire.PolicyWeightedRandom:
+		pol.Weight = f.Weight
+	case wire.PolicyPriority:
+		pol.Priority = f.Priority
+	}
+	profile, err := transport.ParseProfile(f.Profile)
+	if err != nil {
+		return c, 0, fmt.Errorf("--profile: %w", err)
+	}
+	var proto mxua.Protocol
+	switch strings.ToLower(f.Protocol) {
+	case "m3ua":
+		proto = mxua.M3UA
+	case "sua":
+		proto = mxua.SUA
+	default:
+		return c, 0, fmt.Errorf("--protocol %q: want m3ua or sua", f.Protocol)
+	}
+	pc, err := parsePointCode(f.PointCode)
+	if err != nil {
+		return c, 0, fmt.Errorf("--point-code: %w", err)
+	}
+	for name, d := range map[string]time.Duration{"answer-delay": f.AnswerDelay, "hold-time": f.HoldTime,
+		"release-timeout": f.ReleaseTimeout, "load-interval": f.LoadInterval} {
+		if d < 0 {
+			return c, 0, fmt.Errorf("--%s %v: must not be negative", name, d)
+		}
+	}
+	if f.TCAPContinues < 0 || f.TCAPContinues > 0xffff {
+		return c, 0, fmt.Errorf("--tcap-continues %d: want 0..65535", f.TCAPContinues)
+	}
+	if f.Capacity < 1 {
+		return c, 0, fmt.Errorf("--capacity %d: want at least 1", f.Capacity)
+	}
+	level, err := zapcore.ParseLevel(f.LogLevel)
+	if err != nil {
+		return c, 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", f.LogLevel)
+	}
+	return gwc.Config{
+		Pool: f.Pool, Registrars: f.Registrars, Listen: f.Listen, Policy: pol, Identifier: wire.PEIdentifier(f.ID),
+		Profile: profile, Protocol: proto, RoutingContext: f.RoutingContext,
+		Agent: gwc.AgentConfig{PointCode: pc, AnswerDelay: f.AnswerDelay, HoldTime: f.HoldTime,
+			TCAPContinues: f.TCAPContinues, ReleaseTimeout: f.ReleaseTimeout},
+		Capacity: f.Capacity, LoadInterval: f.LoadInterval, Metrics: f.Metrics,
+	}, level, nil
+}
+
+func newGWCCommand() *cobra.Command {
+	var (
+		flags   gwcFile
+		cfgPath string
+	)
+	cmd := &cobra.Command{
+		Use:   "gwc",
+		Short: "Run a gateway controller: an ASAP pool element serving the SG as M3UA/SUA ASP, with a call agent",
+		Long: `Run a gateway controller (GWC). It registers under --pool with the
+registrars, with its policy and its load (active calls / --capacity), and
+serves every SG that dials its user transport (--listen) as an M3UA or SUA
+ASP. Its call agent answers ISUP calls (IAM -> ACM, ANM after --answer-delay;
+REL after --hold-time when set; REL -> RLC) and TCAP dialogues (Begin ->
+End, or --tcap-continues Continues first). Every call state change is handed
+to the SG as an ASAP Cookie; a Cookie Echo restores a call another GWC lost.
+--metrics serves Prometheus metrics at /metrics. Flags override the --config
+YAML file, whose keys are the flag names with underscores. Ctrl-C
+deregisters and exits.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			merged := flags
+			if cfgPath != "" {
+				file, set, err := loadGWCFile(cfgPath)
+				if err != nil {
+					return err
+				}
+				merged = mergeGWC(cmd.Flags(), file, set, flags)
+			}
+			cfg, level, err := gwcConfig(merged)
+			if err != nil {
+				return err
+			}
+			log := gwcLogger(cmd.ErrOrStderr(), level)
+			defer log.Sync()
+			cfg.Logger = log
+			return runGWC(cmd.Context(), cmd.OutOrStdout(), cfg)
+		},
+	}
+	registerGWCFlags(cmd.Flags(), &flags, &cfgPath)
+	return cmd
+}
+
+// registerGWCFlags defines the gwc flags, bound to flags and cfgPath.
+func registerGWCFlags(fl *pflag.FlagSet, flags *gwcFile, cfgPath *string) {
+	fl.StringVar(cfgPath, "config", "", "YAML configuration file (flags override it)")
+	fl.StringArrayVar(&flags.Registrars, "registrar", nil, "registrar address, e.g. tcp://127.0.0.1:3863 (mux+tcp://... for the mux framing); repeat for failover; required")
+	fl.StringVar(&flags.Listen, "listen", gwc.DefaultListen, "user transport the SG dials (tcp:// carries M3UA/SUA and ASAP in the mux framing; sctp://, auto://)")
+	fl.StringVar(&flags.Pool, "pool", gwc.DefaultPool, "pool handle")
+	fl.StringVar(&flags.Policy, "policy", "leastused", "selection policy: "+policyList())
+	fl.Uint32Var(&flags.Weight, "weight", 1, "weight (weighted policies)")
+	fl.Uint32Var(&flags.Priority, "priority", 0, "priority (priority policy)")
+	fl.Uint32Var(&flags.ID, "id", 0, "PE identifier, also the ASP Identifier (0: random)")
+	fl.StringVar(&flags.Profile, "profile", "carrier", "heartbeat profile: "+strings.Join(transport.ProfileNames(), ", ")+", with overrides (carrier,rto_max=300ms)")
+	fl.StringVar(&flags.Protocol, "protocol", "m3ua", "SIGTRAN protocol toward the SG: m3ua or sua")
+	fl.StringVar(&flags.PointCode, "point-code", "", "OPC of answers: decimal, 0x hex or zone-area-point (2-100-3); empty answers from the DPC each request was sent to")
+	fl.Uint32Var(&flags.RoutingContext, "routing-context", 0, "routing context sent in ASP Active (0: none)")
+	fl.DurationVar(&flags.AnswerDelay, "answer-delay", time.Second, "IAM to ANM (ACM goes at once); 0 sends ANM with ACM")
+	fl.DurationVar(&flags.HoldTime, "hold-time", 0, "release answered calls (REL) after this long; 0: wait for the SS7 side")
+	fl.IntVar(&flags.TCAPContinues, "tcap-continues", 0, "Continues answering a TCAP dialogue before its End (0: Begin -> End)")
+	fl.DurationVar(&flags.ReleaseTimeout, "release-timeout", gwc.DefaultReleaseTimeout, "Q.764 T1: REL is repeated when no RLC came within it")
+	fl.IntVar(&flags.Capacity, "capacity", gwc.DefaultCapacity, "calls and dialogues at load 1.0 (load = active / capacity)")
+	fl.DurationVar(&flags.LoadInterval, "load-interval", gwc.DefaultLoadInterval, "shortest time between load updates to the registrar")
+	fl.StringVar(&flags.Metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9464)")
+	fl.StringVar(&flags.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+}
+
+func gwcLogger(w io.Writer, level zapcore.Level) *zap.Logger {
+	enc := zap.NewDevelopmentEncoderConfig()
+	enc.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
+	return zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(w), level))
+}
+
+func runGWC(ctx context.Context, out io.Writer, cfg gwc.Config) error {
+	g, err := gwc.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	fmt.Fprintf(out, "GWC %v of pool %q (%v) listening on %v\n", g.Identifier(), cfg.Pool, cfg.Protocol, g.UserTransport())
+	if a := g.MetricsAddr(); a != "" {
+		fmt.Fprintf(out, "metrics on http://%s/metrics\n", a)
+	}
+	if err := g.Registered(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // interrupted before a registrar answered
+		}
+		return fmt.Errorf("registration: %w", err)
+	}
+	fmt.Fprintln(out, "registered")
+	<-ctx.Done()
+	s := g.Stats()
+	if err := g.Close(); err != nil {
+		fmt.Fprintf(out, "shutdown: %v\n", err)
+	}
+	fmt.Fprintf(out, "calls %d (restored %d), dialogues %d (restored %d), cookies sent %d; deregistered; bye\n",
+		s.CallsStarted, s.CallsRestored, s.DialoguesStarted, s.DialoguesRestored, s.CookiesSent)
+	return nil
+}
