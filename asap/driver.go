@@ -248,6 +248,31 @@ func userTransport(address string, addrs []netip.AddrPort) (wire.Transport, erro
 	return t, nil
 }
 
+// advertised is the user transport for an address given to register in
+// place of the listener's.
+func advertised(address string) (wire.Transport, error) {
+	bare, _, err := transport.ParseFramedAddress(address, transport.FramingMux)
+	if err != nil {
+		return wire.Transport{}, fmt.Errorf("asap: advertised address %q: %w", address, err)
+	}
+	a, err := transport.ParseAddress(bare)
+	if err != nil {
+		return wire.Transport{}, fmt.Errorf("asap: advertised address %q: %w", address, err)
+	}
+	if a.Port == 0 || len(a.Hosts) == 0 {
+		return wire.Transport{}, fmt.Errorf("asap: advertised address %q: want host and a non-zero port", address)
+	}
+	var addrs []netip.AddrPort
+	for _, h := range a.Hosts {
+		ip, err := netip.ParseAddr(h)
+		if err != nil {
+			return wire.Transport{}, fmt.Errorf("asap: advertised address %q: %q is not an IP address", address, h)
+		}
+		addrs = append(addrs, netip.AddrPortFrom(ip, a.Port))
+	}
+	return userTransport(bare, addrs)
+}
+
 func nopIfNil(l *zap.Logger) *zap.Logger {
 	if l == nil {
 		return zap.NewNop()

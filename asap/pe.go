@@ -38,6 +38,10 @@ type PEConfig struct {
 	// UserTransport, when set, is registered instead of the listener's
 	// address (for a listener on the unspecified address, or NAT).
 	UserTransport *wire.Transport
+	// Advertise, when set, is the address registered as the user transport
+	// instead of the listener's: a proxy or NAT in front of the PE, e.g.
+	// "tcp://192.0.2.7:2905" (IP literals only). UserTransport wins.
+	Advertise string
 	// Logger receives registration events; nil logs nothing.
 	Logger *zap.Logger
 }
@@ -114,6 +118,11 @@ func StartPoolElement(ctx context.Context, cfg PEConfig) (*PoolElement, error) {
 	var ut wire.Transport
 	if cfg.UserTransport != nil {
 		ut = *cfg.UserTransport
+	} else if cfg.Advertise != "" {
+		if ut, err = advertised(cfg.Advertise); err != nil {
+			ln.Close()
+			return nil, err
+		}
 	} else if ut, err = userTransport(cfg.Listen, ln.Addrs()); err != nil {
 		ln.Close()
 		return nil, err

@@ -40,6 +40,9 @@ type Config struct {
 	// tcp:// (mux framing: M3UA or SUA and ASAP share the association by
 	// PPID), sctp:// or auto://.
 	Listen string
+	// Advertise, when set, is registered as the user transport instead of
+	// the listener's address (a proxy or NAT in front of the GWC).
+	Advertise string
 	// Policy is the PE's selection policy; zero is Least Used, whose load
 	// the GWC keeps current.
 	Policy wire.Policy
@@ -205,7 +208,7 @@ func Start(ctx context.Context, cfg Config) (*GWC, error) {
 		pol.Load = 0
 	}
 	g.pe, err = asap.StartPoolElement(ctx, asap.PEConfig{
-		PoolHandle: cfg.Pool, Registrars: cfg.Registrars, Listen: cfg.Listen, Policy: pol,
+		PoolHandle: cfg.Pool, Registrars: cfg.Registrars, Listen: cfg.Listen, Advertise: cfg.Advertise, Policy: pol,
 		Identifier: cfg.Identifier, Profile: cfg.Profile, Logger: cfg.Logger,
 	})
 	if err != nil {

@@ -31,6 +31,7 @@ import (
 type gwcFile struct {
 	Registrars     []string      `yaml:"registrar"`
 	Listen         string        `yaml:"listen"`
+	Advertise      string        `yaml:"advertise"`
 	Pool           string        `yaml:"pool"`
 	Policy         string        `yaml:"policy"`
 	Weight         uint32        `yaml:"weight"`
@@ -175,7 +176,7 @@ func gwcConfig(f gwcFile) (gwc.Config, zapcore.Level, error) {
 		return c, 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", f.LogLevel)
 	}
 	return gwc.Config{
-		Pool: f.Pool, Registrars: f.Registrars, Listen: f.Listen, Policy: pol, Identifier: wire.PEIdentifier(f.ID),
+		Pool: f.Pool, Registrars: f.Registrars, Listen: f.Listen, Advertise: f.Advertise, Policy: pol, Identifier: wire.PEIdentifier(f.ID),
 		Profile: profile, Protocol: proto, RoutingContext: f.RoutingContext,
 		Agent: gwc.AgentConfig{PointCode: pc, AnswerDelay: f.AnswerDelay, HoldTime: f.HoldTime,
 			TCAPContinues: f.TCAPContinues, ReleaseTimeout: f.ReleaseTimeout},
@@ -230,6 +231,7 @@ func registerGWCFlags(fl *pflag.FlagSet, flags *gwcFile, cfgPath *string) {
 	fl.StringVar(cfgPath, "config", "", "YAML configuration file (flags override it)")
 	fl.StringArrayVar(&flags.Registrars, "registrar", nil, "registrar address, e.g. tcp://127.0.0.1:3863 (mux+tcp://... for the mux framing); repeat for failover; required")
 	fl.StringVar(&flags.Listen, "listen", gwc.DefaultListen, "user transport the SG dials (tcp:// carries M3UA/SUA and ASAP in the mux framing; sctp://, auto://)")
+	fl.StringVar(&flags.Advertise, "advertise", "", "register this address as the user transport instead of --listen's (a proxy or NAT in front; IP literals)")
 	fl.StringVar(&flags.Pool, "pool", gwc.DefaultPool, "pool handle")
 	fl.StringVar(&flags.Policy, "policy", "leastused", "selection policy: "+policyList())
 	fl.Uint32Var(&flags.Weight, "weight", 1, "weight (weighted policies)")
