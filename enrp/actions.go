@@ -3,8 +3,24 @@ package enrp
 import "github.com/sigpool/sigpool/wire"
 
 // AssocID names one association of the registrar; the driver assigns them
-// and never reuses one.
+// and never reuses one. IDs with DialAssocBase set are chosen by the core
+// for the associations it asks the driver to open (Actions.Dials).
 type AssocID uint64
+
+// DialAssocBase marks the association IDs the core allocates for dials.
+const DialAssocBase AssocID = 1 << 62
+
+// Dial asks the driver to open an association: to an ENRP peer the core
+// learnt of (Protocol ENRP, the peer's Server Information transport), or
+// to a PE this registrar took over (Protocol ASAP, the PE's
+// data-plus-control user transport or SCTP ASAP transport), which then
+// gets an Endpoint Keep-Alive with the H flag. The driver reports the
+// outcome with AssociationUp (same Assoc) or AssociationDown.
+type Dial struct {
+	Assoc     AssocID
+	Protocol  wire.Protocol
+	Transport wire.Transport
+}
 
 // NoteKind classifies a Note.
 type NoteKind int
@@ -17,6 +33,8 @@ const (
 	NoteRemoved                          // the registrar removed the PE (Reason says why)
 	NoteRejected                         // a registration was refused (Reason says why)
 	NoteIgnored                          // a message was dropped (Reason says why)
+	NotePeer                             // an ENRP peer event (Reason says what)
+	NoteTakeover                         // an ENRP takeover event (Reason says what)
 )
 
 func (k NoteKind) String() string {
@@ -33,6 +51,10 @@ func (k NoteKind) String() string {
 		return "rejected"
 	case NoteIgnored:
 		return "ignored"
+	case NotePeer:
+		return "peer"
+	case NoteTakeover:
+		return "takeover"
 	}
 	return "unknown"
 }
@@ -44,6 +66,7 @@ type Note struct {
 	Assoc      AssocID
 	PoolHandle wire.PoolHandle
 	PE         wire.PEIdentifier
+	Server     uint32 // the ENRP peer concerned, if any
 	Reason     string
 }
 
@@ -62,7 +85,9 @@ type Actions struct {
 	buf    []byte
 	sends  []sendRec
 	Aborts []AssocID
+	Dials  []Dial
 	Notes  []Note
+	queued []bool // set by the driver: message i went to a send queue
 }
 
 // Reset empties a for reuse, keeping its buffers.
@@ -70,7 +95,9 @@ func (a *Actions) Reset() {
 	a.buf = a.buf[:0]
 	a.sends = a.sends[:0]
 	a.Aborts = a.Aborts[:0]
+	a.Dials = a.Dials[:0]
 	a.Notes = a.Notes[:0]
+	a.queued = a.queued[:0]
 }
 
 // Len is the number of messages to send.

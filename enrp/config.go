@@ -22,6 +22,15 @@ const (
 	DefaultBadPEReportWindow = 30 * time.Second
 	DefaultAnnounceInterval  = 1 * time.Second
 	DefaultAnnounceAddress   = "239.0.0.50:3863"
+
+	// ENRP peering (RSPLIB's registrar defaults).
+	DefaultPeerHeartbeatCycle     = 2440 * time.Millisecond
+	DefaultPeerMaxTimeLastHeard   = 5 * time.Second
+	DefaultPeerMaxTimeNoResponse  = 5 * time.Second
+	DefaultMentorDiscoveryTimeout = 5 * time.Second
+	DefaultTakeoverExpiry         = 5 * time.Second
+	// DefaultPresenceAddress is the RFC 5353 ENRP multicast group.
+	DefaultPresenceAddress = "239.0.0.51:9901"
 )
 
 // Config tunes the registrar core. Zero fields take the defaults; see
@@ -66,6 +75,27 @@ type Config struct {
 	MaxPEsPerAssociation int
 	// Handlespace limits.
 	Handlespace handlespace.Config
+
+	// ENRP peering (RFC 5353). PeerHeartbeatCycle is the Presence period
+	// (each one jittered x[0.875, 1.125], as RSPLIB); a peer not heard
+	// from for PeerMaxTimeLastHeard gets a Presence with the R flag, and
+	// one that does not answer within PeerMaxTimeNoResponse is taken over.
+	// MentorDiscoveryTimeout bounds the wait for a first peer at start-up;
+	// TakeoverExpiry is how long a takeover waits for Init Takeover Acks
+	// (and how long a registrar that acked waits for the Takeover Server).
+	PeerHeartbeatCycle     time.Duration
+	PeerMaxTimeLastHeard   time.Duration
+	PeerMaxTimeNoResponse  time.Duration
+	MentorDiscoveryTimeout time.Duration
+	TakeoverExpiry         time.Duration
+	// Rand draws the Presence jitter; nil: a PCG seeded from ServerID
+	// (deterministic, as the cores are tested; drivers pass a seeded one).
+	Rand Rand
+}
+
+// Rand is the random source of the peering timers.
+type Rand interface {
+	Float64() float64
 }
 
 // ConfigForProfile returns the defaults with the keep-alive timers taken
@@ -82,6 +112,16 @@ func ConfigForProfile(p transport.Profile) Config {
 			miss = 1
 		}
 		c.KeepAliveTimeout = p.AppHBInterval * time.Duration(miss)
+		// Peering follows the profile when it is faster than RSPLIB's
+		// cycle: a silent peer is probed after AppHBMiss+1 cycles and
+		// taken over AppHBMiss cycles later (carrier: 400 ms + 300 ms).
+		if p.AppHBInterval < DefaultPeerHeartbeatCycle {
+			c.PeerHeartbeatCycle = p.AppHBInterval
+			c.PeerMaxTimeLastHeard = p.AppHBInterval * time.Duration(miss+1)
+			c.PeerMaxTimeNoResponse = p.AppHBInterval * time.Duration(miss)
+			c.TakeoverExpiry = p.AppHBInterval * time.Duration(miss)
+			c.MentorDiscoveryTimeout = p.AppHBInterval * time.Duration(miss+1)
+		}
 	}
 	return c.withDefaults()
 }
@@ -117,6 +157,21 @@ func (c Config) withDefaults() Config {
 	if c.RegistrationRate > 0 && c.RegistrationBurst < 1 {
 		c.RegistrationBurst = c.RegistrationRate
 	}
+	if c.PeerHeartbeatCycle <= 0 {
+		c.PeerHeartbeatCycle = DefaultPeerHeartbeatCycle
+	}
+	if c.PeerMaxTimeLastHeard <= 0 {
+		c.PeerMaxTimeLastHeard = DefaultPeerMaxTimeLastHeard
+	}
+	if c.PeerMaxTimeNoResponse <= 0 {
+		c.PeerMaxTimeNoResponse = DefaultPeerMaxTimeNoResponse
+	}
+	if c.MentorDiscoveryTimeout <= 0 {
+		c.MentorDiscoveryTimeout = DefaultMentorDiscoveryTimeout
+	}
+	if c.TakeoverExpiry <= 0 {
+		c.TakeoverExpiry = DefaultTakeoverExpiry
+	}
 	return c
 }
 
@@ -131,6 +186,11 @@ func (c Config) Validate() error {
 		return fmt.Errorf("rate limits must not be negative")
 	case c.KeepAliveInterval < 0 || c.KeepAliveTimeout < 0 || c.BadPEReportWindow < 0:
 		return fmt.Errorf("keep-alive timers must not be negative")
+	case c.PeerHeartbeatCycle < 0 || c.PeerMaxTimeLastHeard < 0 || c.PeerMaxTimeNoResponse < 0 ||
+		c.MentorDiscoveryTimeout < 0 || c.TakeoverExpiry < 0:
+		return fmt.Errorf("peer timers must not be negative")
+	case c.PeerMaxTimeLastHeard > 0 && c.PeerHeartbeatCycle > 0 && c.PeerMaxTimeLastHeard < c.PeerHeartbeatCycle:
+		return fmt.Errorf("peer max time last heard %v is below the heartbeat cycle %v: every peer would look dead", c.PeerMaxTimeLastHeard, c.PeerHeartbeatCycle)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package enrp
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -37,6 +38,12 @@ type assocState struct {
 	// had the M flag set.
 	tableCursor handlespace.Cursor
 	tableMore   bool
+	tableOwn    bool
+	tableAt     time.Time
+	// ENRP peering: enrpPeer marks an association opened to a peer;
+	// server is the peer's server ID once it spoke.
+	enrpPeer bool
+	server   uint32
 }
 
 // Stats are counters for status output and benchmarks.
@@ -57,6 +64,7 @@ type Core struct {
 	assocs map[AssocID]*assocState
 	timers peHeap
 	stats  Stats
+	p      peering
 
 	// Scratch reused by every call so that a resolution allocates nothing.
 	sel     []*handlespace.PoolElement
@@ -81,6 +89,7 @@ func NewCore(cfg Config) (*Core, error) {
 		ns:     hs.Namespace(Namespace),
 		pes:    make(map[*handlespace.PoolElement]*peState),
 		assocs: make(map[AssocID]*assocState),
+		p:      newPeering(cfg),
 	}, nil
 }
 
@@ -115,6 +124,7 @@ func (c *Core) AssociationDown(now time.Time, id AssocID, out *Actions) {
 		return
 	}
 	delete(c.assocs, id)
+	c.peerAssocDown(id, a)
 	for st := range a.pes {
 		if c.cfg.KeepOnAssociationLoss {
 			continue // keep-alives to the dead association will time out
@@ -293,6 +303,14 @@ func (c *Core) register(now time.Time, id AssocID, a *assocState, m *wire.Regist
 			return
 		}
 	}
+	var before []byte
+	if len(c.p.ids) > 0 {
+		if old, ok := c.ns.Lookup(m.PoolHandle, pe.Identifier); ok {
+			w := old.Wire(true)
+			before, _ = w.AppendTo(c.p.updateScratchA[:0])
+			c.p.updateScratchA = before
+		}
+	}
 	rec, added, err := c.ns.Register(m.PoolHandle, pe, now)
 	if err != nil {
 		code, ok := handlespace.CauseOf(err)
@@ -323,6 +341,20 @@ func (c *Core) register(now time.Time, id AssocID, a *assocState, m *wire.Regist
 	st.waitingAck = false
 	c.timers.set(st, now.Add(c.cfg.KeepAliveInterval))
 	out.send(id, wire.PPIDASAP, &wire.RegistrationResponse{PoolHandle: m.PoolHandle, PEIdentifier: pe.Identifier})
+	if len(c.p.ids) > 0 {
+		// Peers learn every change of a PE we own; a re-registration
+		// that changes nothing costs them nothing.
+		changed := added || before == nil
+		if !changed {
+			w := rec.Wire(true)
+			after, _ := w.AppendTo(c.p.updateScratchB[:0])
+			c.p.updateScratchB = after
+			changed = !bytes.Equal(before, after)
+		}
+		if changed {
+			c.announce(wire.UpdateActionAddPE, rec, out)
+		}
+	}
 }
 
 // causeInfo is the parameter an Operation Error cause carries (RFC 5354
@@ -362,10 +394,16 @@ func (c *Core) deregister(id AssocID, m *wire.Deregistration, out *Actions) {
 			out.send(id, wire.PPIDASAP, resp)
 			return
 		}
+		if st == nil && rec.HomeRegistrar() != c.cfg.ServerID {
+			// A peer's PE: its home registrar decides; confirm only.
+			out.send(id, wire.PPIDASAP, resp)
+			return
+		}
 		c.stats.Deregistrations++
 		c.ns.Remove(rec)
 		if st != nil {
 			c.forget(st)
+			c.announce(wire.UpdateActionDeletePE, rec, out)
 		}
 		out.note(Note{Kind: NoteDeregistered, Assoc: id, PoolHandle: m.PoolHandle, PE: m.PEIdentifier})
 	}
@@ -436,18 +474,23 @@ func (c *Core) Tick(now time.Time, out *Actions) {
 	for _, rec := range c.expired {
 		if st := c.pes[rec]; st != nil {
 			c.forget(st)
+			c.announce(wire.UpdateActionDeletePE, rec, out)
 		}
 		c.stats.Removed++
 		out.note(Note{Kind: NoteRemoved, PoolHandle: rec.PoolHandle(), PE: rec.Identifier(), Reason: "registration life ended"})
 	}
 	clear(c.expired)
+	c.peerTick(now, out)
 }
 
 // NextDeadline is when Tick must run next; false when nothing is pending.
 func (c *Core) NextDeadline() (time.Time, bool) {
 	t, ok := c.hs.NextExpiry()
 	if len(c.timers) > 0 && (!ok || c.timers[0].due.Before(t)) {
-		return c.timers[0].due, true
+		t, ok = c.timers[0].due, true
+	}
+	if pt, pok := c.peerDeadline(); pok && (!ok || pt.Before(t)) {
+		t, ok = pt, true
 	}
 	return t, ok
 }
@@ -455,6 +498,7 @@ func (c *Core) NextDeadline() (time.Time, bool) {
 func (c *Core) remove(st *peState, by AssocID, reason string, out *Actions) {
 	c.ns.Remove(st.rec)
 	c.forget(st)
+	c.announce(wire.UpdateActionDeletePE, st.rec, out)
 	c.stats.Removed++
 	out.note(Note{Kind: NoteRemoved, Assoc: by, PoolHandle: st.rec.PoolHandle(), PE: st.rec.Identifier(), Reason: reason})
 }
@@ -477,54 +521,4 @@ func (c *Core) unlink(st *peState) {
 	if a, ok := c.assocs[st.assoc]; ok {
 		delete(a.pes, st)
 	}
-}
-
-// HandleENRP processes one ENRP message. Peering is not implemented yet:
-// only Handle Table Request is served (RFC 5353 lets any endpoint ask, which
-// is how `sigpool pool ls` and RSPLIB's hsdump read a registrar); other
-// messages are noted and dropped.
-func (c *Core) HandleENRP(now time.Time, id AssocID, raw []byte, out *Actions) {
-	m, reports, err := wire.DecodeENRP(raw)
-	if err != nil {
-		c.stats.DecodeErrors++
-		var de *wire.DecodeError
-		if errors.As(err, &de) && de.OperationError() != nil {
-			out.send(id, wire.PPIDENRP, &wire.ENRPErrorMessage{SenderServerID: c.cfg.ServerID, Error: *de.OperationError()})
-		}
-		out.note(Note{Kind: NoteIgnored, Assoc: id, Reason: "malformed ENRP message: " + err.Error()})
-		return
-	}
-	if len(reports) > 0 {
-		out.send(id, wire.PPIDENRP, &wire.ENRPErrorMessage{SenderServerID: c.cfg.ServerID, Error: wire.OperationError{Causes: reports}})
-	}
-	req, ok := m.(*wire.HandleTableRequest)
-	if !ok {
-		out.note(Note{Kind: NoteIgnored, Assoc: id, Reason: fmt.Sprintf("%v: ENRP peering not implemented", m.Type())})
-		return
-	}
-	a := c.assocs[id]
-	if a == nil {
-		c.AssociationUp(id, wire.Transport{})
-		a = c.assocs[id]
-	}
-	after := handlespace.Cursor{}
-	if a.tableMore {
-		after = a.tableCursor
-	}
-	var keep func(*handlespace.PoolElement) bool
-	if req.OwnChildrenOnly {
-		keep = func(pe *handlespace.PoolElement) bool { return pe.HomeRegistrar() == c.cfg.ServerID }
-	}
-	page, cur, more := c.ns.Page(after, c.cfg.HandleTableBlock, keep, nil)
-	a.tableCursor, a.tableMore = cur, more
-	resp := &wire.HandleTableResponse{MoreToSend: more, SenderServerID: c.cfg.ServerID, ReceiverServerID: req.SenderServerID}
-	for _, pe := range page {
-		ph := pe.PoolHandle()
-		if n := len(resp.Entries); n == 0 || string(resp.Entries[n-1].PoolHandle) != string(ph) {
-			resp.Entries = append(resp.Entries, wire.PoolEntry{PoolHandle: ph})
-		}
-		e := &resp.Entries[len(resp.Entries)-1]
-		e.PoolElements = append(e.PoolElements, pe.Wire(true))
-	}
-	out.send(id, wire.PPIDENRP, resp)
 }

@@ -1,16 +1,19 @@
 // Package enrp is the sigpool registrar: the ASAP server side of RFC 5352
 // (registration, re-registration, deregistration, handle resolution,
-// endpoint keep-alive, unreachable reports, Server Announce) and the ENRP
-// Handle Table Request service of RFC 5353. ENRP peering between registrars
-// is a later issue; the core already records what it needs: every PE's home
-// registrar (this registrar's ServerID) and ASAP transport, and the
-// handlespace keeps per-owner checksums and takeover.
+// endpoint keep-alive, unreachable reports, Server Announce) and the
+// ENRP of RFC 5353 between registrars (peer.go: Presence, peer timers,
+// List, Handle Update; sync.go: handle-table transfer, mentor discovery,
+// checksum audit; takeover.go: takeover and its after-the-fact
+// tie-break). docs/enrp.md describes the choices.
 //
 // Core is sans-I/O: methods take the time and an event (association up or
 // down, a decoded message, a decode error, a timer tick) and fill an Actions
 // (encoded messages to send, associations to abort, notes to log).
-// NextDeadline says when Tick is due. Registrar is the driver: listeners,
-// one reader goroutine per association, a timer goroutine.
+// NextDeadline says when Tick is due; Actions.Dials asks the driver for
+// associations (to peers it learnt of, to PEs it took over). Registrar is
+// the driver: listeners, configured peers dialled with back-off, one reader
+// goroutine per association (and an ordered send queue on peer and dialled
+// ones), a timer goroutine.
 //
 // Decisions (where the RFCs leave room):
 //   - Timers follow the heartbeat profile: keep-alive interval =

@@ -28,10 +28,18 @@ type Options struct {
 	// selects sigpool's mux framing, where the PPID of each message says
 	// ASAP or ENRP.
 	Listen []string
-	// ENRPListen are the ENRP addresses (RFC 5353 port 9901), served with
-	// Handle Table Requests (`sigpool pool ls`); peering is a later issue.
-	// Same syntax as Listen.
+	// ENRPListen are the ENRP addresses (RFC 5353 port 9901): peers and
+	// Handle Table Requests (`sigpool pool ls`). Same syntax as Listen.
+	// The first one that is not on the unspecified address and not mux
+	// framed is announced to peers in Server Information.
 	ENRPListen []string
+	// Peers are ENRP addresses of other registrars ("tcp://host:9901"),
+	// dialled and redialled with back-off. Peers they know are learnt
+	// from them (List Request) and dialled too; a registrar that dials in
+	// is added, so a new registrar needs one reachable peer.
+	Peers []string
+	// DialTimeout bounds each dial (peers, taken-over PEs); default 2 s.
+	DialTimeout time.Duration
 	// Profile sets the transport timers of every association.
 	Profile transport.Profile
 	// Announce, when set, is the UDP address Server Announce messages go
@@ -62,6 +70,16 @@ type listenerInfo struct {
 type assocEntry struct {
 	a     transport.Association
 	sends atomic.Int64
+	// q, on peer and dialled associations, is the send queue: messages
+	// enter it under the core's mutex, so they leave in the core's order
+	// whichever goroutine produced them (a Handle Update add never
+	// overtakes its delete).
+	q chan outMsg
+}
+
+type outMsg struct {
+	ppid uint32
+	data []byte
 }
 
 // Registrar is a running registrar: listeners, one reader goroutine per
@@ -86,6 +104,7 @@ type Registrar struct {
 	amu    sync.Mutex
 	assocs map[AssocID]*assocEntry
 	nextID AssocID
+	queued atomic.Int64 // entries with a send queue
 
 	listeners []listenerInfo
 	ctx       context.Context
@@ -96,6 +115,10 @@ type Registrar struct {
 
 // Start listens on every address and serves until ctx ends or Close.
 func Start(ctx context.Context, opts Options) (*Registrar, error) {
+	if opts.Core.Rand == nil {
+		// Registrars started together must not send Presence in lockstep.
+		opts.Core.Rand = rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(opts.Core.ServerID)))
+	}
 	core, err := NewCore(opts.Core)
 	if err != nil {
 		return nil, err
@@ -108,6 +131,14 @@ func Start(ctx context.Context, opts Options) (*Registrar, error) {
 	}
 	if opts.AnnounceInterval <= 0 {
 		opts.AnnounceInterval = DefaultAnnounceInterval
+	}
+	if opts.DialTimeout <= 0 {
+		opts.DialTimeout = 2 * time.Second
+	}
+	for _, p := range opts.Peers {
+		if _, _, err := ParseListenAddress(p); err != nil {
+			return nil, fmt.Errorf("enrp: peer address %q: %w", p, err)
+		}
 	}
 	log := opts.Logger
 	if log == nil {
@@ -144,12 +175,20 @@ func Start(ctx context.Context, opts Options) (*Registrar, error) {
 		r.Close()
 		return nil, err
 	}
+	r.mu.Lock()
+	r.core.SetServerTransport(r.serverTransport())
+	r.core.Start(time.Now(), &Actions{})
+	r.mu.Unlock()
 	for _, l := range r.listeners {
 		r.wg.Add(1)
 		go r.accept(l)
 	}
 	r.wg.Add(1)
 	go r.timerLoop()
+	for _, p := range opts.Peers {
+		r.wg.Add(1)
+		go r.peerLoop(p)
+	}
 	if opts.Announce != "" {
 		if err := r.startAnnounce(); err != nil {
 			r.Close()
@@ -158,8 +197,25 @@ func Start(ctx context.Context, opts Options) (*Registrar, error) {
 	}
 	log.Info("registrar started", zap.String("server_id", fmt.Sprintf("0x%08x", core.cfg.ServerID)),
 		zap.Strings("asap", r.Addrs(wire.ProtocolASAP)), zap.Strings("enrp", r.Addrs(wire.ProtocolENRP)),
-		zap.Duration("keepalive_interval", core.cfg.KeepAliveInterval), zap.Duration("keepalive_timeout", core.cfg.KeepAliveTimeout))
+		zap.Duration("keepalive_interval", core.cfg.KeepAliveInterval), zap.Duration("keepalive_timeout", core.cfg.KeepAliveTimeout),
+		zap.Strings("peers", opts.Peers), zap.Duration("peer_heartbeat_cycle", core.cfg.PeerHeartbeatCycle))
 	return r, nil
+}
+
+// serverTransport is the ENRP transport announced to peers.
+func (r *Registrar) serverTransport() wire.Transport {
+	for _, l := range r.listeners {
+		if l.proto != wire.ProtocolENRP || l.framing == transport.FramingMux {
+			continue
+		}
+		for _, ap := range l.ln.Addrs() {
+			if ap.Addr().IsUnspecified() {
+				continue
+			}
+			return wire.Transport{Kind: l.kind, Port: ap.Port(), Addresses: []netip.Addr{ap.Addr().Unmap()}}
+		}
+	}
+	return wire.Transport{}
 }
 
 func kindOf(addr string) wire.TransportKind {
@@ -229,14 +285,189 @@ func (r *Registrar) accept(l listenerInfo) {
 			}
 			return
 		}
-		r.amu.Lock()
-		r.nextID++
-		id := r.nextID
-		r.assocs[id] = &assocEntry{a: a}
-		r.amu.Unlock()
+		e := r.newEntry(a, l.proto == wire.ProtocolENRP)
+		id := r.add(0, e)
 		r.wg.Add(1)
-		go r.serve(id, a, l)
+		go r.serve(id, a, l, e, func(_ time.Time, _ *Actions) { r.core.AssociationUp(id, peerTransport(a, l.kind)) })
 	}
+}
+
+func (r *Registrar) newEntry(a transport.Association, queued bool) *assocEntry {
+	e := &assocEntry{a: a}
+	if queued {
+		e.q = make(chan outMsg, 4096)
+	}
+	return e
+}
+
+// add enters e under id, or under a new ID when id is 0.
+func (r *Registrar) add(id AssocID, e *assocEntry) AssocID {
+	r.amu.Lock()
+	defer r.amu.Unlock()
+	if id == 0 {
+		r.nextID++
+		id = r.nextID
+	}
+	r.assocs[id] = e
+	if e.q != nil {
+		r.queued.Add(1)
+	}
+	return id
+}
+
+func (r *Registrar) del(id AssocID) {
+	r.amu.Lock()
+	defer r.amu.Unlock()
+	if e := r.assocs[id]; e != nil {
+		delete(r.assocs, id)
+		if e.q != nil {
+			r.queued.Add(-1)
+		}
+	}
+}
+
+// writer sends what the core queued for one association, in order.
+func (r *Registrar) writer(e *assocEntry, stop <-chan struct{}) {
+	for {
+		select {
+		case m := <-e.q:
+			ctx, cancel := context.WithTimeout(r.ctx, r.opts.SendTimeout)
+			err := e.a.Send(ctx, transport.Message{PPID: m.ppid, Data: m.data})
+			cancel()
+			if err != nil {
+				r.log.Debug("queued message not sent; ending the association", zap.Error(err))
+				e.a.Abort()
+			}
+		case <-stop:
+			return
+		case <-r.ctx.Done():
+			return
+		}
+	}
+}
+
+// route moves the messages for associations with a send queue into their
+// queues. Called under mu, so queues keep the core's order.
+func (r *Registrar) route(self AssocID, selfQueued bool, acts *Actions) {
+	if r.queued.Load() == 0 || acts.Len() == 0 {
+		return
+	}
+	if !selfQueued {
+		// The hot path: a reply to the PU or PE being served.
+		only := true
+		for i := 0; i < acts.Len() && only; i++ {
+			id, _, _ := acts.Message(i)
+			only = id == self
+		}
+		if only {
+			return
+		}
+	}
+	acts.queued = acts.queued[:0]
+	r.amu.Lock()
+	defer r.amu.Unlock()
+	for i := 0; i < acts.Len(); i++ {
+		id, ppid, data := acts.Message(i)
+		var e *assocEntry
+		if id != self || selfQueued {
+			e = r.assocs[id]
+		}
+		if e == nil || e.q == nil {
+			acts.queued = append(acts.queued, false)
+			continue
+		}
+		acts.queued = append(acts.queued, true)
+		select {
+		case e.q <- outMsg{ppid: ppid, data: append([]byte(nil), data...)}:
+		default:
+			// A peer that reads nothing for 4096 messages: the audit
+			// repairs what it missed.
+			r.log.Debug("send queue full; message dropped", zap.Uint64("assoc", uint64(id)))
+		}
+	}
+}
+
+// peerLoop keeps an association to a configured peer, redialling with
+// back-off while it is down.
+func (r *Registrar) peerLoop(address string) {
+	defer r.wg.Done()
+	const minBackoff = 50 * time.Millisecond
+	maxBackoff := max(2*time.Second, r.core.cfg.PeerHeartbeatCycle)
+	backoff := minBackoff
+	for r.ctx.Err() == nil {
+		addr, framing, _ := ParseListenAddress(address)
+		dctx, cancel := context.WithTimeout(r.ctx, r.opts.DialTimeout)
+		a, err := transport.Dial(dctx, addr, transport.Config{Profile: r.opts.Profile, Framing: framing, PPID: wire.PPIDENRP})
+		cancel()
+		if err == nil {
+			backoff = minBackoff
+			kind := kindOf(addr)
+			e := r.newEntry(a, true)
+			id := r.add(0, e)
+			r.log.Debug("peer association up", zap.String("peer", address), zap.Uint64("assoc", uint64(id)))
+			r.wg.Add(1)
+			r.serve(id, a, listenerInfo{proto: wire.ProtocolENRP, framing: framing, kind: kind, addr: address}, e,
+				func(now time.Time, acts *Actions) { r.core.PeerAssociationUp(now, id, peerTransport(a, kind), acts) })
+		} else if r.ctx.Err() == nil {
+			r.log.Debug("peer not reachable", zap.String("peer", address), zap.Error(err))
+		}
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// dial opens an association the core asked for.
+func (r *Registrar) dial(d Dial) {
+	defer r.wg.Done()
+	addr, framing, kind := dialAddress(d)
+	var a transport.Association
+	err := errors.New("no address")
+	if addr != "" {
+		dctx, cancel := context.WithTimeout(r.ctx, r.opts.DialTimeout)
+		a, err = transport.Dial(dctx, addr, transport.Config{Profile: r.opts.Profile, Framing: framing, PPID: d.Protocol.PPID()})
+		cancel()
+	}
+	if err != nil {
+		r.log.Debug("dial failed", zap.String("address", addr), zap.Stringer("protocol", d.Protocol), zap.Error(err))
+		var acts Actions
+		r.mu.Lock()
+		r.core.AssociationDown(time.Now(), d.Assoc, &acts)
+		r.route(0, false, &acts)
+		r.poke()
+		r.mu.Unlock()
+		r.dispatch(0, nil, false, &acts)
+		return
+	}
+	e := r.newEntry(a, true)
+	r.add(d.Assoc, e)
+	r.wg.Add(1)
+	r.serve(d.Assoc, a, listenerInfo{proto: d.Protocol, framing: framing, kind: kind, addr: addr}, e,
+		func(now time.Time, acts *Actions) { r.core.DialUp(now, d.Assoc, peerTransport(a, kind), acts) })
+}
+
+// dialAddress turns a Dial into a transport address: peers get bare ENRP
+// over TCP (what a plain registrar listens with), PEs the mux framing of
+// their user transport (which carries their ASAP control messages).
+func dialAddress(d Dial) (string, transport.Framing, wire.TransportKind) {
+	t := d.Transport
+	if len(t.Addresses) == 0 || t.Port == 0 {
+		return "", 0, 0
+	}
+	ap := netip.AddrPortFrom(t.Addresses[0], t.Port)
+	switch t.Kind {
+	case wire.TransportSCTP:
+		return "sctp://" + ap.String(), transport.FramingMux, wire.TransportSCTP
+	case wire.TransportTCP:
+		if d.Protocol == wire.ProtocolASAP {
+			return "tcp://" + ap.String(), transport.FramingMux, wire.TransportTCP
+		}
+		return "tcp://" + ap.String(), transport.FramingRSerPool, wire.TransportTCP
+	}
+	return "", 0, 0
 }
 
 func peerTransport(a transport.Association, kind wire.TransportKind) wire.Transport {
@@ -251,22 +482,35 @@ func peerTransport(a transport.Association, kind wire.TransportKind) wire.Transp
 	return t
 }
 
-// serve reads one association until it ends.
-func (r *Registrar) serve(id AssocID, a transport.Association, l listenerInfo) {
+// serve reads one association until it ends; up announces it to the core.
+func (r *Registrar) serve(id AssocID, a transport.Association, l listenerInfo, e *assocEntry, up func(now time.Time, acts *Actions)) {
 	defer r.wg.Done()
+	queued := e.q != nil
+	stop := make(chan struct{})
+	if queued {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			r.writer(e, stop)
+		}()
+	}
 	var acts Actions
 	r.mu.Lock()
-	r.core.AssociationUp(id, peerTransport(a, l.kind))
+	up(time.Now(), &acts)
+	r.route(id, queued, &acts)
+	r.poke()
 	r.mu.Unlock()
+	r.dispatch(id, a, queued, &acts)
 	defer func() {
 		acts.Reset()
 		r.mu.Lock()
 		r.core.AssociationDown(time.Now(), id, &acts)
+		r.route(id, queued, &acts)
+		r.poke()
 		r.mu.Unlock()
-		r.amu.Lock()
-		delete(r.assocs, id)
-		r.amu.Unlock()
-		r.dispatch(id, a, &acts)
+		r.del(id)
+		close(stop)
+		r.dispatch(id, a, queued, &acts)
 		a.Abort()
 	}()
 	for {
@@ -300,6 +544,8 @@ func (r *Registrar) serve(id AssocID, a transport.Association, l listenerInfo) {
 		if proto == wire.ProtocolENRP {
 			r.mu.Lock()
 			r.core.HandleENRP(now, id, m.Data, &acts)
+			r.route(id, queued, &acts)
+			r.poke()
 			r.mu.Unlock()
 		} else {
 			msg, reports, derr := wire.DecodeASAP(m.Data)
@@ -309,10 +555,11 @@ func (r *Registrar) serve(id AssocID, a transport.Association, l listenerInfo) {
 			} else {
 				r.core.HandleASAP(now, id, m.Data, msg, reports, &acts)
 			}
+			r.route(id, queued, &acts)
 			r.poke()
 			r.mu.Unlock()
 		}
-		r.dispatch(id, a, &acts)
+		r.dispatch(id, a, queued, &acts)
 	}
 }
 
@@ -329,14 +576,18 @@ func (r *Registrar) poke() {
 }
 
 // dispatch carries out acts; self is the association the caller serves
-// (its replies need no map lookup).
-func (r *Registrar) dispatch(self AssocID, selfA transport.Association, acts *Actions) {
+// (its replies need no map lookup unless it has a send queue). Messages
+// route already queued are skipped.
+func (r *Registrar) dispatch(self AssocID, selfA transport.Association, selfQueued bool, acts *Actions) {
 	for _, n := range acts.Notes {
 		r.logNote(n)
 	}
 	for i := 0; i < acts.Len(); i++ {
+		if i < len(acts.queued) && acts.queued[i] {
+			continue
+		}
 		id, ppid, data := acts.Message(i)
-		if id == self && selfA != nil {
+		if id == self && selfA != nil && !selfQueued {
 			if err := selfA.Send(r.ctx, transport.Message{PPID: ppid, Data: data}); err != nil {
 				r.log.Debug("reply not sent", zap.Uint64("assoc", uint64(id)), zap.Error(err))
 			}
@@ -363,6 +614,13 @@ func (r *Registrar) dispatch(self AssocID, selfA transport.Association, acts *Ac
 			e.a.Abort()
 		}
 	}
+	for _, d := range acts.Dials {
+		if r.ctx.Err() != nil {
+			break
+		}
+		r.wg.Add(1)
+		go r.dial(d)
+	}
 }
 
 func (r *Registrar) logNote(n Note) {
@@ -373,6 +631,8 @@ func (r *Registrar) logNote(n Note) {
 		}
 	case NoteRemoved:
 		r.log.Info("pool element removed", zap.Stringer("pool_handle", n.PoolHandle), zap.Stringer("pe", n.PE), zap.String("reason", n.Reason))
+	case NotePeer, NoteTakeover:
+		r.log.Info("enrp "+n.Kind.String(), zap.String("server", fmt.Sprintf("0x%08x", n.Server)), zap.String("what", n.Reason))
 	default:
 		if ce := r.log.Check(zap.DebugLevel, "message "+n.Kind.String()); ce != nil {
 			ce.Write(zap.Uint64("assoc", uint64(n.Assoc)), zap.String("reason", n.Reason))
@@ -415,8 +675,9 @@ func (r *Registrar) timerLoop() {
 		acts.Reset()
 		r.mu.Lock()
 		r.core.Tick(time.Now(), &acts)
+		r.route(0, false, &acts)
 		r.mu.Unlock()
-		r.dispatch(0, nil, &acts)
+		r.dispatch(0, nil, false, &acts)
 	}
 }
 

@@ -370,6 +370,19 @@ func (ns *Namespace) Takeover(from, to uint32, dst []*PoolElement) []*PoolElemen
 	return dst
 }
 
+// Rehome makes to the home registrar of one PE (an ENRP takeover decided
+// after the fact, or a dual claim resolved), moving its checksum
+// contribution; false if the PE left the handlespace.
+func (ns *Namespace) Rehome(pe *PoolElement, to uint32) bool {
+	if pe == nil || pe.ns != ns || pe.heapIdx < 0 {
+		return false
+	}
+	if pe.home != to {
+		ns.rehome(pe, to)
+	}
+	return true
+}
+
 func (ns *Namespace) link(pe *PoolElement) {
 	o := ns.owners[pe.home]
 	if o == nil {

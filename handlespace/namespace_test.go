@@ -293,3 +293,21 @@ func TestChecksumsMatchRecomputationAfterRandomOperations(t *testing.T) {
 	}
 	recompute(t, h, -1)
 }
+
+func TestRehomeOnePE(t *testing.T) {
+	ns := newHS(Config{}).Namespace("")
+	a := mustRegister(t, ns, "p", element(1, 7, rr), t0)
+	b := mustRegister(t, ns, "p", element(2, 7, rr), t0)
+	before := ns.OwnerChecksum(7)
+	if !ns.Rehome(a, 9) || a.HomeRegistrar() != 9 || ns.Owned(7) != 1 || ns.Owned(9) != 1 {
+		t.Fatalf("rehome: home %d, owned %d/%d", a.HomeRegistrar(), ns.Owned(7), ns.Owned(9))
+	}
+	one := wire.PEChecksumOf(wire.PoolHandle("p"), 1)
+	if ns.OwnerChecksum(7) != before.Sub(one) || ns.OwnerChecksum(9) != one {
+		t.Fatal("checksums not moved")
+	}
+	ns.Remove(b)
+	if ns.Rehome(b, 9) {
+		t.Fatal("rehomed a removed PE")
+	}
+}

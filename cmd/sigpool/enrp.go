@@ -35,6 +35,7 @@ const (
 type enrpFile struct {
 	Listen                []string      `yaml:"listen"`
 	ENRPListen            []string      `yaml:"enrp_listen"`
+	Peers                 []string      `yaml:"peers"`
 	ServerID              string        `yaml:"server_id"`
 	Profile               string        `yaml:"profile"`
 	KeepAliveInterval     time.Duration `yaml:"keepalive_interval"`
@@ -104,7 +105,11 @@ func newENRPCommand() *cobra.Command {
 
 PEs register and PUs resolve over ASAP on --listen (TCP: bare ASAP framing,
 as plain RSerPool peers send it; prefix "mux+" for sigpool's mux framing).
---enrp-listen serves ENRP Handle Table Requests, which "sigpool pool ls" uses.
+--enrp-listen serves ENRP: peer registrars, and the Handle Table Requests
+"sigpool pool ls" uses. --peer names another registrar's ENRP address
+(repeatable; "peers" in the YAML file): the registrars exchange Presence,
+Handle Updates and handle tables, and take over the PEs of one that dies.
+One reachable peer is enough: the others are learnt from it.
 Keep-alive timers come from --profile (interval = app_hb_interval, timeout =
 app_hb_interval x app_hb_miss); without --profile RSPLIB's 5 s / 5 s apply.
 Flags override the --config YAML file, whose keys are the flag names with
@@ -142,6 +147,7 @@ underscores (listen, server_id, keepalive_interval, ...).`,
 	fl.StringVar(&cfgPath, "config", "", "YAML configuration file (flags override it)")
 	fl.StringArrayVar(&file.Listen, "listen", []string{defaultASAPListen}, "ASAP address (repeatable): tcp://, sctp://, auto://, mux+tcp://")
 	fl.StringArrayVar(&file.ENRPListen, "enrp-listen", []string{defaultENRPListen}, "ENRP address for handle-table requests (repeatable; empty string: none)")
+	fl.StringArrayVar(&file.Peers, "peer", nil, "ENRP address of a peer registrar (repeatable): tcp://host:9901")
 	fl.StringVar(&file.ServerID, "server-id", "", "server ID, decimal or 0x hex (default: random)")
 	fl.StringVar(&file.Profile, "profile", "", "heartbeat profile ("+strings.Join(transport.ProfileNames(), ", ")+", with overrides); sets the keep-alive timers")
 	fl.DurationVar(&file.KeepAliveInterval, "keepalive-interval", 0, "silence before an Endpoint Keep-Alive (default: profile, else 5s)")
@@ -169,6 +175,7 @@ func overrideChanged(fl *pflag.FlagSet, dst, flags *enrpFile) {
 	set := map[string]func(){
 		"listen":                   func() { dst.Listen = flags.Listen },
 		"enrp-listen":              func() { dst.ENRPListen = flags.ENRPListen },
+		"peer":                     func() { dst.Peers = flags.Peers },
 		"server-id":                func() { dst.ServerID = flags.ServerID },
 		"profile":                  func() { dst.Profile = flags.Profile },
 		"keepalive-interval":       func() { dst.KeepAliveInterval = flags.KeepAliveInterval },
@@ -233,6 +240,11 @@ func enrpOptions(f enrpFile) (enrp.Options, error) {
 		}
 		enrpAddrs = append(enrpAddrs, a)
 	}
+	for _, a := range f.Peers {
+		if _, _, err := enrp.ParseListenAddress(a); err != nil {
+			return o, fmt.Errorf("--peer %q: %w", a, err)
+		}
+	}
 	var prof transport.Profile
 	core := enrp.Config{}
 	if f.Profile != "" {
@@ -277,7 +289,7 @@ func enrpOptions(f enrpFile) (enrp.Options, error) {
 	if announce == "multicast" {
 		announce = enrp.DefaultAnnounceAddress
 	}
-	return enrp.Options{Core: core, Listen: f.Listen, ENRPListen: enrpAddrs, Profile: prof,
+	return enrp.Options{Core: core, Listen: f.Listen, ENRPListen: enrpAddrs, Peers: f.Peers, Profile: prof,
 		Announce: announce, AnnounceInterval: f.AnnounceInterval}, nil
 }
 
