@@ -2,6 +2,7 @@ package asap
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -153,11 +154,12 @@ func registrarAddress(addr string, p transport.Profile, log *zap.Logger) (string
 }
 
 // dialRegistrar opens an association to the registrar at addr.
-func dialRegistrar(ctx context.Context, addr string, p transport.Profile, log *zap.Logger) (transport.Association, error) {
+func dialRegistrar(ctx context.Context, addr string, p transport.Profile, tc *tls.Config, log *zap.Logger) (transport.Association, error) {
 	a, cfg, err := registrarAddress(addr, p, log)
 	if err != nil {
 		return nil, err
 	}
+	cfg.TLS = tc
 	return transport.Dial(ctx, a, cfg)
 }
 
@@ -299,6 +301,7 @@ type registrarLinks struct {
 	log     *zap.Logger
 	addrs   []string
 	profile transport.Profile
+	tls     *tls.Config // client side toward registrars; nil: plain
 	// timeout is the response timeout: it bounds a send, and a dial
 	// together with the profile's dead-peer time.
 	timeout time.Duration
@@ -353,7 +356,7 @@ func (l *registrarLinks) dial(index int) {
 	go func() {
 		defer l.wg.Done()
 		dctx, cancel := context.WithTimeout(l.ctx, l.timeout+l.profile.WorstCaseDetection().SCTPData)
-		a, err := dialRegistrar(dctx, addr, l.profile, l.tlog)
+		a, err := dialRegistrar(dctx, addr, l.profile, l.tls, l.tlog)
 		cancel()
 		if err != nil {
 			l.log.Warn("registrar unreachable", zap.String("address", addr), zap.Error(err))

@@ -2,6 +2,7 @@ package asap
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -42,6 +43,10 @@ type PEConfig struct {
 	// instead of the listener's: a proxy or NAT in front of the PE, e.g.
 	// "tcp://192.0.2.7:2905" (IP literals only). UserTransport wins.
 	Advertise string
+	// TLSServer, when set, runs the user transport's TCP listener over
+	// TLS, requiring pool users to present a certificate; TLSClient is
+	// used toward registrars. Nil: plain.
+	TLSServer, TLSClient *tls.Config
 	// Logger receives registration events; nil logs nothing.
 	Logger *zap.Logger
 }
@@ -111,7 +116,7 @@ func StartPoolElement(ctx context.Context, cfg PEConfig) (*PoolElement, error) {
 	}
 	log := nopIfNil(cfg.Logger).With(zap.String("pool", cfg.PoolHandle), zap.Stringer("pe", cfg.Identifier))
 
-	ln, err := transport.Listen(ctx, cfg.Listen, transport.Config{Profile: cfg.Profile, Logger: cfg.Logger})
+	ln, err := transport.Listen(ctx, cfg.Listen, transport.Config{Profile: cfg.Profile, Logger: cfg.Logger, TLS: cfg.TLSServer})
 	if err != nil {
 		return nil, fmt.Errorf("asap: PE: listen on user transport: %w", err)
 	}
@@ -150,7 +155,7 @@ func StartPoolElement(ctx context.Context, cfg PEConfig) (*PoolElement, error) {
 		appAsoc:  map[*PEAssociation]struct{}{},
 	}
 	pe.links = registrarLinks{ctx: pctx, wg: &pe.wg, lp: pe.lp, core: core, log: log, addrs: cfg.Registrars,
-		profile: cfg.Profile, timeout: cfg.Timers.ResponseTimeout, tlog: cfg.Logger}
+		profile: cfg.Profile, tls: cfg.TLSClient, timeout: cfg.Timers.ResponseTimeout, tlog: cfg.Logger}
 	log.Info("PE listening", zap.Stringer("user_transport", ut), zap.Strings("registrars", cfg.Registrars))
 	pe.wg.Add(2)
 	go func() {

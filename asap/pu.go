@@ -2,6 +2,7 @@ package asap
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -26,6 +27,9 @@ type PUConfig struct {
 	// Items, when non-zero, asks registrars for that many PEs per
 	// resolution (RSPLIB's Handle Resolution Option; wire.AllItems: all).
 	Items uint32
+	// TLS, when set, is the client TLS configuration toward registrars
+	// (sessions to PEs take theirs from SessionConfig.Transport.TLS).
+	TLS *tls.Config
 	// Rand drives random selection; nil: randomly seeded.
 	Rand *rand.Rand
 	// Logger; nil logs nothing.
@@ -80,7 +84,7 @@ func NewPoolUser(ctx context.Context, cfg PUConfig) (*PoolUser, error) {
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	pu := &PoolUser{cfg: cfg, log: nopIfNil(cfg.Logger), core: core, lp: newLoop(), ctx: pctx, cancel: cancel, waiters: map[ReqID]chan Resolved{}}
 	pu.links = registrarLinks{ctx: pctx, wg: &pu.wg, lp: pu.lp, core: core, log: pu.log, addrs: cfg.Registrars,
-		profile: cfg.Profile, timeout: cfg.Timers.ResponseTimeout, tlog: cfg.Logger,
+		profile: cfg.Profile, tls: cfg.TLS, timeout: cfg.Timers.ResponseTimeout, tlog: cfg.Logger,
 		closeNote: "registrar does not answer; trying the next one"}
 	pu.wg.Add(1)
 	go func() {

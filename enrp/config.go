@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sigpool/sigpool/handlespace"
+	"github.com/sigpool/sigpool/internal/authz"
 	"github.com/sigpool/sigpool/transport"
 )
 
@@ -46,10 +47,20 @@ type Config struct {
 	// KeepAliveTimeout is how long the registrar waits for the Endpoint
 	// Keep-Alive Ack before removing the PE.
 	KeepAliveTimeout time.Duration
-	// MaxBadPEReports Endpoint Unreachable reports within BadPEReportWindow
-	// remove a PE.
+	// MaxBadPEReports Endpoint Unreachable reports within BadPEReportWindow,
+	// each from a different reporter (its certificate identity, else its
+	// address), remove a PE. The first report also sends the PE an
+	// Endpoint Keep-Alive at once, so a PE that is really gone goes at
+	// the keep-alive timeout whoever reported it, while forged reports
+	// from one client cannot remove a live PE.
 	MaxBadPEReports   int
 	BadPEReportWindow time.Duration
+	// Authorization, when set, decides by the peer's certificate identity
+	// which pool handles it may register and resolve and whether it may
+	// peer: refused registrations and resolutions get "rejected due to
+	// security", ENRP messages from unauthorized peers are ignored (a
+	// Handle Table Request needs the right to resolve "*"). Nil: off.
+	Authorization *authz.Policy
 	// MaxHandleResolutionItems is how many PEs a Handle Resolution without
 	// the Handle Resolution Option gets; HandleResolutionItemsCap bounds what
 	// the option may ask for (AllItems included).

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sigpool/sigpool/handlespace"
+	"github.com/sigpool/sigpool/internal/authz"
 	"github.com/sigpool/sigpool/policy"
 	"github.com/sigpool/sigpool/wire"
 )
@@ -24,12 +25,19 @@ type peState struct {
 	due        time.Time // next keep-alive, or its deadline when waitingAck
 	waitingAck bool
 	heapIdx    int
-	reports    []time.Time // Endpoint Unreachable reports within the window
+	reports    []report // Endpoint Unreachable reports within the window
+}
+
+// report is one Endpoint Unreachable report: when, and who sent it.
+type report struct {
+	at  time.Time
+	who string
 }
 
 // assocState is what the core knows of one ASAP or ENRP association.
 type assocState struct {
 	asap    wire.Transport // the PE's ASAP transport as seen from here
+	names   []string       // the peer's certificate identity; none without TLS
 	pes     map[*peState]struct{}
 	resolve bucket
 	unreach bucket
@@ -113,6 +121,27 @@ func (c *Core) AssociationUp(id AssocID, asap wire.Transport) {
 		unreach: newBucket(c.cfg.UnreachableRate, c.cfg.UnreachableBurst),
 		reg:     newBucket(c.cfg.RegistrationRate, c.cfg.RegistrationBurst),
 	}
+}
+
+// SetIdentity records what the association's TLS certificate proved its
+// peer to be, for Config.Authorization and to tell reporters apart.
+func (c *Core) SetIdentity(id AssocID, names []string) {
+	if a := c.assocs[id]; a != nil {
+		a.names = names
+	}
+}
+
+// reporter names who sent a report on association id: its certificate
+// identity, else its address (one host opening many associations is still
+// one reporter), else the association.
+func reporter(id AssocID, a *assocState) string {
+	if len(a.names) > 0 {
+		return "id:" + a.names[0]
+	}
+	if len(a.asap.Addresses) > 0 {
+		return "ip:" + a.asap.Addresses[0].String()
+	}
+	return fmt.Sprintf("assoc:%d", id)
 }
 
 // AssociationDown forgets an association. The PEs registered over it are
@@ -251,6 +280,13 @@ func (c *Core) resolve(now time.Time, id AssocID, a *assocState, m *wire.HandleR
 		out.send(id, wire.PPIDASAP, r)
 		return
 	}
+	if !c.cfg.Authorization.Allows(a.names, authz.Resolve, string(m.PoolHandle)) {
+		c.stats.Rejected++
+		r.Error = &wire.OperationError{Causes: []wire.ErrorCause{{Code: wire.CauseRejectionDueToSecurity}}}
+		out.send(id, wire.PPIDASAP, r)
+		out.note(Note{Kind: NoteRejected, Assoc: id, PoolHandle: m.PoolHandle, Reason: fmt.Sprintf("resolution refused by the authorization policy (identity %v)", a.names)})
+		return
+	}
 	sel, err := c.ns.Select(m.PoolHandle, policy.Request{N: c.items(m.Option)}, c.sel[:0])
 	c.sel = sel[:0]
 	if err != nil || len(sel) == 0 {
@@ -286,6 +322,11 @@ func (c *Core) register(now time.Time, id AssocID, a *assocState, m *wire.Regist
 	if !a.reg.allow(now) {
 		c.stats.RateLimited++
 		c.reject(id, m.PoolHandle, pe.Identifier, wire.ErrorCause{Code: wire.CauseLackOfResources}, "registration rate limit", out)
+		return
+	}
+	if !c.cfg.Authorization.Allows(a.names, authz.Register, string(m.PoolHandle)) {
+		c.reject(id, m.PoolHandle, pe.Identifier, wire.ErrorCause{Code: wire.CauseRejectionDueToSecurity},
+			fmt.Sprintf("registration refused by the authorization policy (identity %v)", a.names), out)
 		return
 	}
 	// This registrar becomes the PE's home; the ASAP transport is what
@@ -442,15 +483,28 @@ func (c *Core) unreachable(now time.Time, id AssocID, a *assocState, m *wire.End
 		return
 	}
 	cut := now.Add(-c.cfg.BadPEReportWindow)
+	who := reporter(id, a)
 	kept := st.reports[:0]
-	for _, t := range st.reports {
-		if t.After(cut) {
-			kept = append(kept, t)
+	seen := false
+	for _, r := range st.reports {
+		if r.at.After(cut) {
+			kept = append(kept, r)
+			seen = seen || r.who == who
 		}
 	}
-	st.reports = append(kept, now)
+	st.reports = kept
+	if seen {
+		return // a reporter counts once per window, however often it reports
+	}
+	st.reports = append(st.reports, report{at: now, who: who})
 	if len(st.reports) >= c.cfg.MaxBadPEReports {
-		c.remove(st, id, fmt.Sprintf("%d Endpoint Unreachable reports", len(st.reports)), out)
+		c.remove(st, id, fmt.Sprintf("Endpoint Unreachable reports from %d reporters", len(st.reports)), out)
+		return
+	}
+	// Check for ourselves now rather than at the next keep-alive: a dead
+	// PE goes at the keep-alive timeout.
+	if !st.waitingAck && st.assoc != 0 {
+		c.timers.set(st, now)
 	}
 }
 

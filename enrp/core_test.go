@@ -1,6 +1,7 @@
 package enrp
 
 import (
+	"fmt"
 	"math"
 	"net/netip"
 	"testing"
@@ -378,23 +379,58 @@ func TestKeepAliveTimeoutRemovesPE(t *testing.T) {
 	}
 }
 
+// Endpoint Unreachable reports remove a PE only when MaxBadPEReports
+// different reporters send them within the window; the first report makes
+// the registrar check the PE at once, so a dead PE goes at the keep-alive
+// timeout anyway, and one client's forged reports cannot remove a live PE.
 func TestUnreachableReports(t *testing.T) {
-	f := newFake(t, Config{BadPEReportWindow: 10 * time.Second})
+	f := newFake(t, Config{BadPEReportWindow: 10 * time.Second, KeepAliveInterval: time.Hour, KeepAliveTimeout: time.Second})
 	one[*wire.RegistrationResponse](t, f.in(1, reg("p", pe(1, 5001, rr))))
 	ur := &wire.EndpointUnreachable{PoolHandle: wire.PoolHandle("p"), PEIdentifier: 1}
-	f.in(3, ur)
-	f.now = f.now.Add(11 * time.Second) // first report falls out of the window
-	f.in(3, ur)
-	f.in(4, ur)
-	if _, ok := f.c.Namespace().Lookup(wire.PoolHandle("p"), 1); !ok {
-		t.Fatal("removed with 2 reports in the window")
+	present := func() bool { _, ok := f.c.Namespace().Lookup(wire.PoolHandle("p"), 1); return ok }
+	for id := AssocID(3); id <= 6; id++ {
+		f.c.AssociationUp(id, wire.Transport{})
+		f.c.SetIdentity(id, []string{fmt.Sprintf("pu-%d", id)})
 	}
 	f.in(3, ur)
-	if _, ok := f.c.Namespace().Lookup(wire.PoolHandle("p"), 1); ok {
-		t.Fatal("not removed after 3 reports")
+	// The first report sends a keep-alive at once; the live PE answers.
+	f.advance(0)
+	if f.c.Stats().KeepAlivesSent != 1 {
+		t.Fatalf("keep-alives after the first report: %d, want 1", f.c.Stats().KeepAlivesSent)
+	}
+	f.in(1, &wire.EndpointKeepAliveAck{PoolHandle: wire.PoolHandle("p"), PEIdentifier: 1})
+	for range 50 { // a storm from one reporter
+		f.in(3, ur)
+	}
+	if n := f.c.Stats().KeepAlivesSent; n != 1 {
+		t.Fatalf("one reporter's storm sent %d keep-alives, want the one of its first report", n)
+	}
+	f.advance(2 * time.Second)
+	if !present() {
+		t.Fatal("a live PE was removed by one reporter's reports")
+	}
+	f.now = f.now.Add(11 * time.Second) // reporter 3 falls out of the window
+	f.in(4, ur)
+	f.in(5, ur)
+	if !present() {
+		t.Fatal("removed with 2 reporters in the window")
+	}
+	f.in(6, ur)
+	if present() {
+		t.Fatal("not removed after 3 reporters")
 	}
 	if len(f.c.timers) != 0 || len(f.c.pes) != 0 {
 		t.Fatal("state leaked")
+	}
+
+	// A PE that is really gone: one report, no Keep-Alive Ack, removed at
+	// the keep-alive timeout.
+	g := newFake(t, Config{KeepAliveInterval: time.Hour, KeepAliveTimeout: time.Second})
+	g.in(1, reg("p", pe(1, 5001, rr)))
+	g.in(3, ur)
+	g.advance(1100 * time.Millisecond)
+	if _, ok := g.c.Namespace().Lookup(wire.PoolHandle("p"), 1); ok {
+		t.Fatal("a PE that never answered the keep-alive the report triggered is still there")
 	}
 }
 

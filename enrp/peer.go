@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sigpool/sigpool/handlespace"
+	"github.com/sigpool/sigpool/internal/authz"
 	"github.com/sigpool/sigpool/wire"
 )
 
@@ -335,6 +336,15 @@ func (c *Core) HandleENRP(now time.Time, id AssocID, raw []byte, out *Actions) {
 	}
 	if c.assocs[id] == nil {
 		c.AssociationUp(id, wire.Transport{})
+	}
+	if pol := c.cfg.Authorization; pol != nil {
+		names := c.assocs[id].names
+		_, tableRead := m.(*wire.HandleTableRequest)
+		if !pol.Allows(names, authz.Peer, "") && !(tableRead && pol.Allows(names, authz.Resolve, "*")) {
+			c.stats.Rejected++
+			out.note(Note{Kind: NoteIgnored, Assoc: id, Reason: fmt.Sprintf("%v from a peer the authorization policy does not let peer (identity %v)", m.Type(), names)})
+			return
+		}
 	}
 	sender, receiver := enrpIDs(m)
 	if sender == c.cfg.ServerID {

@@ -2,6 +2,7 @@ package enrp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -14,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/sigpool/sigpool/internal/authz"
 	"github.com/sigpool/sigpool/transport"
 	"github.com/sigpool/sigpool/wire"
 )
@@ -50,6 +52,10 @@ type Options struct {
 	// SendTimeout bounds a keep-alive's Send to a PE that stopped reading.
 	SendTimeout time.Duration
 	Logger      *zap.Logger
+	// TLSServer, when set, runs every TCP listener over TLS and requires a
+	// client certificate; TLSClient is used to dial peers and PEs. The
+	// peer's certificate names are its identity for Core.Authorization.
+	TLSServer, TLSClient *tls.Config
 }
 
 // ParseListenAddress splits a listen or dial address into the transport
@@ -157,7 +163,7 @@ func Start(ctx context.Context, opts Options) (*Registrar, error) {
 			if err != nil {
 				return fmt.Errorf("enrp: %s listen address %q: %w", proto, s, err)
 			}
-			ln, err := transport.Listen(r.ctx, addr, transport.Config{Profile: opts.Profile, Framing: framing, PPID: proto.PPID(), Logger: tlog})
+			ln, err := transport.Listen(r.ctx, addr, transport.Config{Profile: opts.Profile, Framing: framing, PPID: proto.PPID(), Logger: tlog, TLS: opts.TLSServer})
 			if err != nil {
 				return fmt.Errorf("enrp: listening for %s on %q: %w", proto, s, err)
 			}
@@ -288,7 +294,10 @@ func (r *Registrar) accept(l listenerInfo) {
 		e := r.newEntry(a, l.proto == wire.ProtocolENRP)
 		id := r.add(0, e)
 		r.wg.Add(1)
-		go r.serve(id, a, l, e, func(_ time.Time, _ *Actions) { r.core.AssociationUp(id, peerTransport(a, l.kind)) })
+		go r.serve(id, a, l, e, func(_ time.Time, _ *Actions) {
+			r.core.AssociationUp(id, peerTransport(a, l.kind))
+			r.core.SetIdentity(id, identity(a))
+		})
 	}
 }
 
@@ -397,7 +406,7 @@ func (r *Registrar) peerLoop(address string) {
 	for r.ctx.Err() == nil {
 		addr, framing, _ := ParseListenAddress(address)
 		dctx, cancel := context.WithTimeout(r.ctx, r.opts.DialTimeout)
-		a, err := transport.Dial(dctx, addr, transport.Config{Profile: r.opts.Profile, Framing: framing, PPID: wire.PPIDENRP})
+		a, err := transport.Dial(dctx, addr, transport.Config{Profile: r.opts.Profile, Framing: framing, PPID: wire.PPIDENRP, TLS: r.opts.TLSClient})
 		cancel()
 		if err == nil {
 			backoff = minBackoff
@@ -407,7 +416,10 @@ func (r *Registrar) peerLoop(address string) {
 			r.log.Debug("peer association up", zap.String("peer", address), zap.Uint64("assoc", uint64(id)))
 			r.wg.Add(1)
 			r.serve(id, a, listenerInfo{proto: wire.ProtocolENRP, framing: framing, kind: kind, addr: address}, e,
-				func(now time.Time, acts *Actions) { r.core.PeerAssociationUp(now, id, peerTransport(a, kind), acts) })
+				func(now time.Time, acts *Actions) {
+					r.core.PeerAssociationUp(now, id, peerTransport(a, kind), acts)
+					r.core.SetIdentity(id, identity(a))
+				})
 		} else if r.ctx.Err() == nil {
 			r.log.Debug("peer not reachable", zap.String("peer", address), zap.Error(err))
 		}
@@ -428,7 +440,7 @@ func (r *Registrar) dial(d Dial) {
 	err := errors.New("no address")
 	if addr != "" {
 		dctx, cancel := context.WithTimeout(r.ctx, r.opts.DialTimeout)
-		a, err = transport.Dial(dctx, addr, transport.Config{Profile: r.opts.Profile, Framing: framing, PPID: d.Protocol.PPID()})
+		a, err = transport.Dial(dctx, addr, transport.Config{Profile: r.opts.Profile, Framing: framing, PPID: d.Protocol.PPID(), TLS: r.opts.TLSClient})
 		cancel()
 	}
 	if err != nil {
@@ -446,7 +458,20 @@ func (r *Registrar) dial(d Dial) {
 	r.add(d.Assoc, e)
 	r.wg.Add(1)
 	r.serve(d.Assoc, a, listenerInfo{proto: d.Protocol, framing: framing, kind: kind, addr: addr}, e,
-		func(now time.Time, acts *Actions) { r.core.DialUp(now, d.Assoc, peerTransport(a, kind), acts) })
+		func(now time.Time, acts *Actions) {
+			r.core.DialUp(now, d.Assoc, peerTransport(a, kind), acts)
+			r.core.SetIdentity(d.Assoc, identity(a))
+		})
+}
+
+// identity is what the association's TLS certificate proves its peer to
+// be; nothing over plain TCP or SCTP.
+func identity(a transport.Association) []string {
+	st, ok := transport.TLSState(a)
+	if !ok {
+		return nil
+	}
+	return authz.Names(st)
 }
 
 // dialAddress turns a Dial into a transport address: peers get bare ENRP
