@@ -138,6 +138,23 @@ func (d *peData) Send(ctx context.Context, m transport.Message) error {
 	return d.a.assoc.Send(ctx, m)
 }
 
+// SendBatch implements transport.Batcher; PPID 11 is refused.
+func (d *peData) SendBatch(ctx context.Context, msgs []transport.Message) error {
+	if err := noASAP(msgs); err != nil {
+		return err
+	}
+	return transport.SendBatch(ctx, d.a.assoc, msgs)
+}
+
+func noASAP(msgs []transport.Message) error {
+	for _, m := range msgs {
+		if m.PPID == wire.PPIDASAP {
+			return errASAPOnData
+		}
+	}
+	return nil
+}
+
 // Recv returns the next data message. Control messages queued before
 // Split are moved to the control channel on the way.
 func (d *peData) Recv(ctx context.Context) (transport.Message, error) {
@@ -229,6 +246,14 @@ func (c *ControlledAssociation) Send(ctx context.Context, m transport.Message) e
 		return errASAPOnData
 	}
 	return c.assoc.Send(ctx, m)
+}
+
+// SendBatch implements transport.Batcher; PPID 11 is refused.
+func (c *ControlledAssociation) SendBatch(ctx context.Context, msgs []transport.Message) error {
+	if err := noASAP(msgs); err != nil {
+		return err
+	}
+	return transport.SendBatch(ctx, c.assoc, msgs)
 }
 
 // Recv returns the next data message, putting ASAP messages met on the way

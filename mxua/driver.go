@@ -403,14 +403,29 @@ func (d *driver) writer(c *conn) {
 		}
 		cancel()
 	}()
+	// Messages queued together go out together: one write(2) over TCP for
+	// the batch instead of one per message.
+	batch := make([]transport.Message, 0, writeBatch)
 	for {
 		select {
 		case m := <-c.out:
-			if err := c.assoc.Send(ctx, m); err != nil {
+			batch = append(batch[:0], m)
+		drain:
+			for len(batch) < writeBatch {
+				select {
+				case m := <-c.out:
+					batch = append(batch, m)
+				default:
+					break drain
+				}
+			}
+			if err := transport.SendBatch(ctx, c.assoc, batch); err != nil {
 				if errors.Is(err, transport.ErrMessageSize) {
-					// Refused before sending; the association is intact.
-					d.log.Warn("mxua: message too large for the association, dropped", zap.Uint64("assoc", uint64(c.id)), zap.Error(err))
-					d.notes.push(Notify{Kind: NotifyDiscarded, Assoc: c.id, Count: 1, Reason: err.Error()})
+					// Refused before sending anything; send one by one so
+					// that only the oversized message is dropped.
+					if !d.sendEach(ctx, c, batch) {
+						return
+					}
 					continue
 				}
 				if ctx.Err() == nil {
@@ -422,6 +437,28 @@ func (d *driver) writer(c *conn) {
 			return
 		}
 	}
+}
+
+// writeBatch bounds the messages one write carries.
+const writeBatch = 64
+
+// sendEach sends msgs one by one, dropping those too large for the
+// association; false when the association failed.
+func (d *driver) sendEach(ctx context.Context, c *conn, msgs []transport.Message) bool {
+	for _, m := range msgs {
+		if err := c.assoc.Send(ctx, m); err != nil {
+			if errors.Is(err, transport.ErrMessageSize) {
+				d.log.Warn("mxua: message too large for the association, dropped", zap.Uint64("assoc", uint64(c.id)), zap.Error(err))
+				d.notes.push(Notify{Kind: NotifyDiscarded, Assoc: c.id, Count: 1, Reason: err.Error()})
+				continue
+			}
+			if ctx.Err() == nil {
+				d.post(connEnded{c: c, reason: "send: " + endReason(err)})
+			}
+			return false
+		}
+	}
+	return true
 }
 
 // watcher turns transport events into restarts and ends.

@@ -67,6 +67,27 @@ type Association interface {
 	Abort() error
 }
 
+// Batcher is implemented by associations that can send several messages
+// at the cost of one: over TCP one write(2) for the batch. SendBatch either
+// sends every message in order or, when one is invalid, none.
+type Batcher interface {
+	SendBatch(ctx context.Context, msgs []Message) error
+}
+
+// SendBatch sends msgs on a in order: in one go when a is a Batcher, else
+// one by one (kernel SCTP sends each message with its own sendmsg anyway).
+func SendBatch(ctx context.Context, a Association, msgs []Message) error {
+	if b, ok := a.(Batcher); ok {
+		return b.SendBatch(ctx, msgs)
+	}
+	for _, m := range msgs {
+		if err := a.Send(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Listener accepts associations.
 type Listener interface {
 	// Accept waits for the next association.

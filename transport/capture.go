@@ -143,6 +143,16 @@ func (a *capturedAssoc) Send(ctx context.Context, m Message) error {
 	return err
 }
 
+func (a *capturedAssoc) SendBatch(ctx context.Context, msgs []Message) error {
+	err := SendBatch(ctx, a.Association, msgs)
+	if err == nil {
+		for _, m := range msgs {
+			a.c.record(a.LocalAddrs(), a.RemoteAddrs(), m)
+		}
+	}
+	return err
+}
+
 func (a *capturedAssoc) Recv(ctx context.Context) (Message, error) {
 	m, err := a.Association.Recv(ctx)
 	if err == nil {

@@ -188,6 +188,47 @@ func (a *tcpAssoc) Send(ctx context.Context, m Message) error {
 	return err
 }
 
+// SendBatch implements Batcher: every frame of msgs is appended to the
+// send buffer under one send turn and written with one write(2) (fewer
+// when the batch exceeds the socket buffer). msgs are checked first; when
+// one cannot be sent, none is.
+func (a *tcpAssoc) SendBatch(ctx context.Context, msgs []Message) error {
+	for i, m := range msgs {
+		if err := checkSend(a.cfg, m); err != nil {
+			return fmt.Errorf("transport: send to %s: message %d of %d: %w", a.remote, i+1, len(msgs), err)
+		}
+		if a.cfg.Framing != FramingMux {
+			if m.PPID != 0 && m.PPID != a.cfg.PPID {
+				return fmt.Errorf("transport: send to %s: PPID %d cannot be carried: %s framing labels every message with PPID %d", a.remote, m.PPID, a.cfg.Framing, a.cfg.PPID)
+			}
+			if err := a.cfg.Framing.checkBare(m.Data); err != nil {
+				return fmt.Errorf("transport: send to %s: message %d of %d: %w", a.remote, i+1, len(msgs), err)
+			}
+		}
+	}
+	if err := a.acquire(ctx, true); err != nil {
+		return err
+	}
+	if ended, err := a.isEnded(); ended {
+		a.release()
+		return fmt.Errorf("transport: send to %s: association ended: %w", a.remote, err)
+	}
+	if a.werr != nil {
+		err := a.werr
+		a.release()
+		return err
+	}
+	for _, m := range msgs {
+		if a.cfg.Framing == FramingMux {
+			a.wbuf = appendMuxHeader(a.wbuf, m)
+		}
+		a.wbuf = append(a.wbuf, m.Data...)
+	}
+	err := a.flush(ctx)
+	a.release()
+	return err
+}
+
 // acquire takes the send turn. With untilEnd it gives up when the
 // association ends.
 func (a *tcpAssoc) acquire(ctx context.Context, untilEnd bool) error {
