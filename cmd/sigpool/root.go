@@ -18,5 +18,6 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(newPoolCommand())
 	root.AddCommand(newCertCommand())
 	root.AddCommand(newGWCCommand())
+	root.AddCommand(newSGCommand())
 	return root
 }
