@@ -305,7 +305,7 @@ func TestGWCServesSGAndHandsOverCalls(t *testing.T) {
 			`sigpool_gwc_restored_total{kind="dialogue"} 1`,
 			`sigpool_gwc_cookie_echoes_total 2`,
 			`sigpool_gwc_calls_active 0`,
-			`sigpool_gwc_messages_total{peer="`,
+			`sigpool_gwc_messages_total{direction="in",peer="`,
 		} {
 			if !strings.Contains(metrics, want) {
 				t.Errorf("metrics lack %q:\n%s", want, metrics)
