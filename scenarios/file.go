@@ -579,3 +579,24 @@ func (s *Scenario) validateExpectations() error {
 	}
 	return nil
 }
+
+// Scaled returns a copy of the scenario with its duration and fault times
+// multiplied by f (0 < f <= 1), the short form `make test` runs: traffic
+// rates and expectations stay as written.
+func (s *Scenario) Scaled(f float64) (*Scenario, error) {
+	if f <= 0 || f > 1 {
+		return nil, fmt.Errorf("scenario %s: scale %v: want 0 < f <= 1", s.Name, f)
+	}
+	c := *s
+	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) * f) }
+	c.Duration = scale(s.Duration)
+	c.Faults = make([]Fault, len(s.Faults))
+	for i, ft := range s.Faults {
+		ft.At, ft.For = scale(ft.At), scale(ft.For)
+		c.Faults[i] = ft
+	}
+	if err := c.validateTimeline(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}

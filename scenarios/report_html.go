@@ -147,7 +147,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		}
 		tput = append(tput, s)
 	}
-	total := series{name: "total", colour: "#333", dash: true}
+	total := series{name: "requests answered at the SEP", colour: "#333", dash: true}
 	p50 := series{name: "p50", colour: "#1f77b4"}
 	p99 := series{name: "p99", colour: "#d62728"}
 	for _, smp := range r.Samples {
@@ -164,7 +164,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Throughput, Delay template.HTML
 	}{
 		R: r, Verdict: map[bool]string{true: "PASS", false: "FAIL"}[r.Pass], Summary: summary.String(),
-		Throughput: r.svgChart("answered MSUs per second per GWC", "answered MSU/s", tput),
+		Throughput: r.svgChart("MSUs per second from each GWC", "MSU/s", tput),
 		Delay:      r.svgChart("latency", "latency (ms)", []series{p50, p99}),
 	}
 	if err := reportPage.Execute(w, data); err != nil {
@@ -198,7 +198,7 @@ table{border-collapse:collapse;width:100%} td,th{border-bottom:1px solid #ddd;pa
 <h1>Scenario {{.R.Scenario}} <span class="verdict {{.Verdict}}">{{.Verdict}}</span></h1>
 {{with .R.Description}}<p>{{.}}</p>{{end}}
 <pre>{{.Summary}}</pre>
-<h2>Answered MSUs per second, per GWC</h2>
+<h2>Traffic: MSUs per second from each GWC, requests answered at the SEP</h2>
 {{.Throughput}}
 <h2>Latency</h2>
 {{.Delay}}

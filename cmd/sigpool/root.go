@@ -18,6 +18,8 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(newPoolCommand())
 	root.AddCommand(newCertCommand())
 	root.AddCommand(newGWCCommand())
+	root.AddCommand(newScenarioCommand())
+	root.AddCommand(newLabCommand())
 	root.AddCommand(newSGCommand())
 	return root
 }
