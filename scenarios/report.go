@@ -152,7 +152,9 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		fmt.Fprintf(&b, "  dialogues  %d completed of %d\n", t.DialoguesCompleted, t.DialoguesAttempted)
 	}
 	fmt.Fprintf(&b, "  MSUs       %d sent, %d answered, %.0f answered/s\n", t.MSUsSent, t.MSUsAnswered, t.Throughput)
-	fmt.Fprintf(&b, "  latency    p50 %v, p99 %v\n", t.LatencyP50.Round(time.Microsecond), t.LatencyP99.Round(time.Microsecond))
+	if t.LatencyP99 > 0 { // a capture replay matches no answers to requests
+		fmt.Fprintf(&b, "  latency    p50 %v, p99 %v\n", t.LatencyP50.Round(time.Microsecond), t.LatencyP99.Round(time.Microsecond))
+	}
 	fmt.Fprintf(&b, "  lost       %d after detection, %d held by failed GWCs\n", t.MessagesLost, t.UnansweredAtFault)
 	for _, f := range r.Failovers {
 		if f.OK {

@@ -36,6 +36,10 @@ type RunOptions struct {
 	Progress bool
 	// Interval is the timeline's sampling period (default 250 ms).
 	Interval time.Duration
+	// Capture, when set, records what the SS7 side (the SEP simulator and
+	// the capture replay) sends and receives to this pcap file as
+	// synthetic SCTP frames tshark decodes as M3UA or SUA.
+	Capture string
 	// Logger receives the SEP simulator's log (nil: none).
 	Logger *zap.Logger
 }
@@ -54,6 +58,7 @@ type run struct {
 	t0   time.Time
 	sim  *sepsim.Sim
 	pcap *replayer
+	capt *transport.Capture
 
 	mu          sync.Mutex
 	registrars  []*component // registrar-1..N
@@ -134,6 +139,9 @@ func (r *run) stopAll() {
 	}
 	if r.pcap != nil {
 		r.pcap.close()
+	}
+	if r.capt != nil {
+		_ = r.capt.Close()
 	}
 	r.mu.Lock()
 	all := append(append([]*component{}, r.gwcs...), r.registrars...)
@@ -334,6 +342,14 @@ func (r *run) playTraffic() error {
 	}
 	if p, err := transport.ParseProfile(t.Profile); err == nil {
 		cfg.Transport.Profile = p
+	}
+	if r.opt.Capture != "" {
+		c, err := transport.CreateCapture(r.opt.Capture)
+		if err != nil {
+			return err
+		}
+		r.capt = c
+		cfg.Transport.Capture = c
 	}
 	if t.Protocol == "sua" {
 		cfg.Core.Protocol = mxua.SUA

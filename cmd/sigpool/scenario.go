@@ -78,13 +78,13 @@ func loadScenario(arg string) (*scenarios.Scenario, error) {
 }
 
 type runFlags struct {
-	dir    string
-	binary string
+	dir, binary, pcap string
 }
 
 func (f *runFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.dir, "dir", "", "directory for the components' logs and the reports (default: a new temporary directory)")
 	c.Flags().StringVar(&f.binary, "binary", "", "sigpool binary the components run as (default: this one)")
+	c.Flags().StringVar(&f.pcap, "pcap", "", "record the SS7 side's M3UA/SUA to this pcap file (synthetic SCTP frames for tshark)")
 }
 
 func (f *runFlags) run(cmd *cobra.Command, s *scenarios.Scenario) error {
@@ -95,7 +95,7 @@ func (f *runFlags) run(cmd *cobra.Command, s *scenarios.Scenario) error {
 			progress = true // a terminal: redraw one progress line
 		}
 	}
-	rep, err := scenarios.RunScenario(cmd.Context(), s, scenarios.RunOptions{Dir: f.dir, Binary: f.binary, Out: out, Progress: progress})
+	rep, err := scenarios.RunScenario(cmd.Context(), s, scenarios.RunOptions{Dir: f.dir, Binary: f.binary, Capture: f.pcap, Out: out, Progress: progress})
 	if err != nil {
 		return fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
