@@ -31,7 +31,8 @@ func TestExampleScenarios(t *testing.T) {
 			var out bytes.Buffer
 			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 			defer cancel()
-			rep, err := Run(ctx, short, RunOptions{Binary: sigpoolBin, Dir: t.TempDir(), Out: &out})
+			dir := t.TempDir()
+			rep, err := Run(ctx, short, RunOptions{Binary: sigpoolBin, Dir: dir, Out: &out})
 			var sum bytes.Buffer
 			if rep != nil {
 				_ = rep.WriteSummary(&sum)
@@ -42,6 +43,13 @@ func TestExampleScenarios(t *testing.T) {
 			}
 			if !rep.Pass {
 				t.Fatal("expectations not met")
+			}
+			if name == "lab" {
+				// The report of a real run renders without console messages.
+				png := filepath.Join(dir, "report.png")
+				if msgs := screenshot(t, chromium(t), filepath.Join(dir, "report.html"), png); len(msgs) > 0 {
+					t.Errorf("report.html console messages:\n%s", strings.Join(msgs, "\n"))
+				}
 			}
 		})
 	}
