@@ -115,43 +115,36 @@ func parseLabels(s string) map[string]string {
 	return m
 }
 
-// sum adds the samples named name (with any "sigpool_" prefix) whose
-// labels include every key=value pair of want.
+// matches reports whether a sample is named name (with any "sigpool_"
+// prefix) and has every key=value pair of want among its labels.
+func (s sample) matches(name string, want []string) bool {
+	if s.name != name && s.name != "sigpool_"+name {
+		return false
+	}
+	for i := 0; i+1 < len(want); i += 2 {
+		if s.labels[want[i]] != want[i+1] {
+			return false
+		}
+	}
+	return true
+}
+
+// sum adds the samples of name whose labels include want's pairs.
 func (ms metrics) sum(name string, want ...string) float64 {
 	var total float64
 	for _, s := range ms {
-		if s.name != name && s.name != "sigpool_"+name {
-			continue
-		}
-		ok := true
-		for i := 0; i+1 < len(want); i += 2 {
-			if s.labels[want[i]] != want[i+1] {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if s.matches(name, want) {
 			total += s.value
 		}
 	}
 	return total
 }
 
-// byLabel sums name per value of label, filtered by want pairs.
+// byLabel sums name per value of label, filtered by want's pairs.
 func (ms metrics) byLabel(name, label string, want ...string) map[string]float64 {
 	out := map[string]float64{}
 	for _, s := range ms {
-		if s.name != name && s.name != "sigpool_"+name {
-			continue
-		}
-		ok := true
-		for i := 0; i+1 < len(want); i += 2 {
-			if s.labels[want[i]] != want[i+1] {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if s.matches(name, want) {
 			out[s.labels[label]] += s.value
 		}
 	}
