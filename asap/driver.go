@@ -154,12 +154,12 @@ func registrarAddress(addr string, p transport.Profile, log *zap.Logger) (string
 }
 
 // dialRegistrar opens an association to the registrar at addr.
-func dialRegistrar(ctx context.Context, addr string, p transport.Profile, tc *tls.Config, log *zap.Logger) (transport.Association, error) {
+func dialRegistrar(ctx context.Context, addr string, p transport.Profile, tc *tls.Config, capture *transport.Capture, log *zap.Logger) (transport.Association, error) {
 	a, cfg, err := registrarAddress(addr, p, log)
 	if err != nil {
 		return nil, err
 	}
-	cfg.TLS = tc
+	cfg.TLS, cfg.Capture = tc, capture
 	return transport.Dial(ctx, a, cfg)
 }
 
@@ -302,6 +302,7 @@ type registrarLinks struct {
 	addrs   []string
 	profile transport.Profile
 	tls     *tls.Config // client side toward registrars; nil: plain
+	capture *transport.Capture
 	// timeout is the response timeout: it bounds a send, and a dial
 	// together with the profile's dead-peer time.
 	timeout time.Duration
@@ -356,7 +357,7 @@ func (l *registrarLinks) dial(index int) {
 	go func() {
 		defer l.wg.Done()
 		dctx, cancel := context.WithTimeout(l.ctx, l.timeout+l.profile.WorstCaseDetection().SCTPData)
-		a, err := dialRegistrar(dctx, addr, l.profile, l.tls, l.tlog)
+		a, err := dialRegistrar(dctx, addr, l.profile, l.tls, l.capture, l.tlog)
 		cancel()
 		if err != nil {
 			l.log.Warn("registrar unreachable", zap.String("address", addr), zap.Error(err))

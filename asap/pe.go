@@ -47,6 +47,9 @@ type PEConfig struct {
 	// TLS, requiring pool users to present a certificate; TLSClient is
 	// used toward registrars. Nil: plain.
 	TLSServer, TLSClient *tls.Config
+	// Capture, when set, records the messages of every association (user
+	// transport and registrars) in a pcap file; the caller closes it.
+	Capture *transport.Capture
 	// Logger receives registration events; nil logs nothing.
 	Logger *zap.Logger
 }
@@ -116,7 +119,7 @@ func StartPoolElement(ctx context.Context, cfg PEConfig) (*PoolElement, error) {
 	}
 	log := nopIfNil(cfg.Logger).With(zap.String("pool", cfg.PoolHandle), zap.Stringer("pe", cfg.Identifier))
 
-	ln, err := transport.Listen(ctx, cfg.Listen, transport.Config{Profile: cfg.Profile, Logger: cfg.Logger, TLS: cfg.TLSServer})
+	ln, err := transport.Listen(ctx, cfg.Listen, transport.Config{Profile: cfg.Profile, Logger: cfg.Logger, TLS: cfg.TLSServer, Capture: cfg.Capture})
 	if err != nil {
 		return nil, fmt.Errorf("asap: PE: listen on user transport: %w", err)
 	}
@@ -155,7 +158,7 @@ func StartPoolElement(ctx context.Context, cfg PEConfig) (*PoolElement, error) {
 		appAsoc:  map[*PEAssociation]struct{}{},
 	}
 	pe.links = registrarLinks{ctx: pctx, wg: &pe.wg, lp: pe.lp, core: core, log: log, addrs: cfg.Registrars,
-		profile: cfg.Profile, tls: cfg.TLSClient, timeout: cfg.Timers.ResponseTimeout, tlog: cfg.Logger}
+		profile: cfg.Profile, tls: cfg.TLSClient, capture: cfg.Capture, timeout: cfg.Timers.ResponseTimeout, tlog: cfg.Logger}
 	log.Info("PE listening", zap.Stringer("user_transport", ut), zap.Strings("registrars", cfg.Registrars))
 	pe.wg.Add(2)
 	go func() {

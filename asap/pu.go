@@ -30,6 +30,10 @@ type PUConfig struct {
 	// TLS, when set, is the client TLS configuration toward registrars
 	// (sessions to PEs take theirs from SessionConfig.Transport.TLS).
 	TLS *tls.Config
+	// Capture, when set, records the messages of the registrar
+	// associations, and of sessions whose SessionConfig.Transport names
+	// no capture of its own, in a pcap file; the caller closes it.
+	Capture *transport.Capture
 	// Rand drives random selection; nil: randomly seeded.
 	Rand *rand.Rand
 	// Logger; nil logs nothing.
@@ -84,7 +88,7 @@ func NewPoolUser(ctx context.Context, cfg PUConfig) (*PoolUser, error) {
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	pu := &PoolUser{cfg: cfg, log: nopIfNil(cfg.Logger), core: core, lp: newLoop(), ctx: pctx, cancel: cancel, waiters: map[ReqID]chan Resolved{}}
 	pu.links = registrarLinks{ctx: pctx, wg: &pu.wg, lp: pu.lp, core: core, log: pu.log, addrs: cfg.Registrars,
-		profile: cfg.Profile, tls: cfg.TLS, timeout: cfg.Timers.ResponseTimeout, tlog: cfg.Logger,
+		profile: cfg.Profile, tls: cfg.TLS, capture: cfg.Capture, timeout: cfg.Timers.ResponseTimeout, tlog: cfg.Logger,
 		closeNote: "registrar does not answer; trying the next one"}
 	pu.wg.Add(1)
 	go func() {

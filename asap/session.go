@@ -108,6 +108,9 @@ func (pu *PoolUser) Dial(ctx context.Context, handle string, cfg SessionConfig) 
 	if cfg.Transport.Logger == nil {
 		cfg.Transport.Logger = pu.cfg.Logger
 	}
+	if cfg.Transport.Capture == nil {
+		cfg.Transport.Capture = pu.cfg.Capture
+	}
 	if cfg.RetryMin <= 0 {
 		cfg.RetryMin = pu.cfg.Timers.ReconnectMin
 	}

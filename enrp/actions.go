@@ -35,6 +35,7 @@ const (
 	NoteIgnored                          // a message was dropped (Reason says why)
 	NotePeer                             // an ENRP peer event (Reason says what)
 	NoteTakeover                         // an ENRP takeover event (Reason says what)
+	NoteClosed                           // the registrar closed an association (Reason says why)
 )
 
 func (k NoteKind) String() string {
@@ -55,6 +56,8 @@ func (k NoteKind) String() string {
 		return "peer"
 	case NoteTakeover:
 		return "takeover"
+	case NoteClosed:
+		return "closed"
 	}
 	return "unknown"
 }

@@ -2,6 +2,7 @@ package enrp
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"runtime"
 	"slices"
@@ -57,7 +58,36 @@ func reportLatency(b *testing.B, lat []time.Duration, ops int, elapsed time.Dura
 // each on its own TCP association, resolve random pools one request at a
 // time (no pipelining).
 func BenchmarkResolve16PUs(b *testing.B) {
-	r := startRegistrar(b, Config{KeepAliveInterval: time.Hour})
+	benchResolve16PUs(b, nil, nil)
+}
+
+// BenchmarkResolve16PUsTLS: the cost of TLS on resolutions, as
+// BenchmarkResolve16PUs plain and with every PU association mutually
+// authenticated TLS 1.3, in one run; the tls sub-benchmark reports its
+// ratio to the plain one.
+func BenchmarkResolve16PUsTLS(b *testing.B) {
+	var plain float64
+	b.Run("plain", func(b *testing.B) { plain = benchResolve16PUs(b, nil, nil) })
+	b.Run("tls", func(b *testing.B) {
+		l := newLab(b)
+		srv, _ := l.configs("registrar-1")
+		_, cli := l.configs("pu-1")
+		rate := benchResolve16PUs(b, srv, cli)
+		if plain > 0 {
+			b.ReportMetric(rate/plain, "ratio-to-plain")
+		}
+	})
+}
+
+// benchResolve16PUs runs the 16-PU resolution benchmark, over TLS when
+// the configurations are given, and returns the resolutions per second.
+func benchResolve16PUs(b *testing.B, server, client *tls.Config) float64 {
+	r, err := Start(context.Background(), Options{Core: Config{ServerID: 0xabcd, KeepAliveInterval: time.Hour},
+		Listen: []string{"tcp://127.0.0.1:0"}, TLSServer: server})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { r.Close() })
 	r.Do(func(c *Core) { fillCore(c, benchPools, benchPEsPerPool) })
 	addr := asapAddr(r)
 	const pus = 16
@@ -67,7 +97,11 @@ func BenchmarkResolve16PUs(b *testing.B) {
 	}
 	assocs := make([]transport.Association, pus)
 	for i := range assocs {
-		assocs[i] = dialPU(b, addr)
+		a, err := transport.Dial(context.Background(), addr, transport.Config{Framing: transport.FramingRSerPool, PPID: wire.PPIDASAP, TLS: client})
+		if err != nil {
+			b.Fatal(err)
+		}
+		assocs[i] = a
 		defer assocs[i].Abort()
 	}
 	lats := make([][]time.Duration, pus)
@@ -109,6 +143,7 @@ func BenchmarkResolve16PUs(b *testing.B) {
 	elapsed := time.Since(start)
 	b.StopTimer()
 	reportLatency(b, slices.Concat(lats...), b.N, elapsed, "resolutions/s")
+	return float64(b.N) / elapsed.Seconds()
 }
 
 // BenchmarkRegistrations: 16 PE associations register over TCP, one request

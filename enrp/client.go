@@ -2,6 +2,7 @@ package enrp
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 
 	"github.com/sigpool/sigpool/transport"
@@ -12,12 +13,20 @@ import (
 // keeps setting the M flag cannot keep a client forever.
 const maxTableBlocks = 100000
 
-func dialProto(ctx context.Context, address string, proto wire.Protocol, profile transport.Profile) (transport.Association, error) {
+// Client reaches a registrar as a one-shot tool does (sigpool pool): one
+// association per call, with its heartbeat profile and, when TLS is set,
+// mutually authenticated TLS (a client configuration).
+type Client struct {
+	Profile transport.Profile
+	TLS     *tls.Config
+}
+
+func dialProto(ctx context.Context, address string, proto wire.Protocol, c Client) (transport.Association, error) {
 	addr, framing, err := ParseListenAddress(address)
 	if err != nil {
 		return nil, fmt.Errorf("registrar address %q: %w", address, err)
 	}
-	a, err := transport.Dial(ctx, addr, transport.Config{Profile: profile, Framing: framing, PPID: proto.PPID()})
+	a, err := transport.Dial(ctx, addr, transport.Config{Profile: c.Profile, Framing: framing, PPID: proto.PPID(), TLS: c.TLS})
 	if err != nil {
 		return nil, fmt.Errorf("connecting to registrar %s: %w", address, err)
 	}
@@ -28,7 +37,12 @@ func dialProto(ctx context.Context, address string, proto wire.Protocol, profile
 // Table Requests (RFC 5353 section 3.2.2, as RSPLIB's hsdump does) on its
 // ENRP address, following the M flag. PEs carry their ASAP transports.
 func FetchHandleTable(ctx context.Context, address string, profile transport.Profile) (serverID uint32, entries []wire.PoolEntry, err error) {
-	a, err := dialProto(ctx, address, wire.ProtocolENRP, profile)
+	return Client{Profile: profile}.FetchHandleTable(ctx, address)
+}
+
+// FetchHandleTable is the package's FetchHandleTable with c's settings.
+func (c Client) FetchHandleTable(ctx context.Context, address string) (serverID uint32, entries []wire.PoolEntry, err error) {
+	a, err := dialProto(ctx, address, wire.ProtocolENRP, c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -84,7 +98,12 @@ func recvENRP(ctx context.Context, a transport.Association, address string) (*wi
 // A response carrying an Operation Error is returned with an error that
 // wraps the cause (wire.ErrorCause).
 func Resolve(ctx context.Context, address string, profile transport.Profile, handle wire.PoolHandle, items uint32) (*wire.HandleResolutionResponse, error) {
-	a, err := dialProto(ctx, address, wire.ProtocolASAP, profile)
+	return Client{Profile: profile}.Resolve(ctx, address, handle, items)
+}
+
+// Resolve is the package's Resolve with c's settings.
+func (c Client) Resolve(ctx context.Context, address string, handle wire.PoolHandle, items uint32) (*wire.HandleResolutionResponse, error) {
+	a, err := dialProto(ctx, address, wire.ProtocolASAP, c)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,12 @@ const (
 	DefaultTakeoverExpiry         = 5 * time.Second
 	// DefaultPresenceAddress is the RFC 5353 ENRP multicast group.
 	DefaultPresenceAddress = "239.0.0.51:9901"
+
+	// DefaultFirstMessageTimeout closes an accepted association that has
+	// sent nothing valid this long after connecting: every sigpool and
+	// RSPLIB client speaks first, at once, so only a half-open or hostile
+	// connection waits.
+	DefaultFirstMessageTimeout = 10 * time.Second
 )
 
 // Config tunes the registrar core. Zero fields take the defaults; see
@@ -84,6 +90,23 @@ type Config struct {
 	// MaxPEsPerAssociation bounds the PEs registered over one association
 	// (0: no bound beyond the handlespace limits).
 	MaxPEsPerAssociation int
+	// PaceOverLimit, with a resolution or unreachable rate limit set,
+	// paces an association that exhausted its bucket: ReadPause tells the
+	// driver to stop reading it until a token is back, so its excess
+	// waits in its own socket (TCP backpressure) instead of costing the
+	// registrar a decode and an error reply each. Off in the zero Config;
+	// ConfigForProfile and the CLI turn it on.
+	PaceOverLimit bool
+	// FirstMessageTimeout closes an accepted association that sent no
+	// valid message this long after it came up (half-open, or a client
+	// that only holds a socket); IdleTimeout closes one that holds no PE
+	// and sent no valid message this long. Associations the registrar
+	// opened itself (peers, taken-over PEs) are exempt. Zero: off;
+	// ConfigForProfile gives DefaultFirstMessageTimeout and no idle limit
+	// (a sigpool PU takes a closed registrar association for a failure and
+	// backs off, so idle closing is for registrars facing the open).
+	FirstMessageTimeout time.Duration
+	IdleTimeout         time.Duration
 	// Handlespace limits.
 	Handlespace handlespace.Config
 
@@ -115,7 +138,7 @@ type Rand interface {
 // AppHBInterval x (AppHBMiss+1) (400 ms with carrier). A profile whose
 // application heartbeat is off gives RSPLIB's 5 s / 5 s.
 func ConfigForProfile(p transport.Profile) Config {
-	c := Config{}
+	c := Config{FirstMessageTimeout: DefaultFirstMessageTimeout, PaceOverLimit: true}
 	if p.AppHBInterval > 0 {
 		c.KeepAliveInterval = p.AppHBInterval
 		miss := p.AppHBMiss
@@ -195,6 +218,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("max handle-resolution items %d above the cap %d", c.MaxHandleResolutionItems, c.HandleResolutionItemsCap)
 	case c.ResolutionRate < 0 || c.UnreachableRate < 0 || c.RegistrationRate < 0:
 		return fmt.Errorf("rate limits must not be negative")
+	case c.FirstMessageTimeout < 0 || c.IdleTimeout < 0:
+		return fmt.Errorf("first-message and idle timeouts must not be negative")
+	case c.MaxPEsPerAssociation < 0:
+		return fmt.Errorf("max PEs per association must not be negative")
 	case c.KeepAliveInterval < 0 || c.KeepAliveTimeout < 0 || c.BadPEReportWindow < 0:
 		return fmt.Errorf("keep-alive timers must not be negative")
 	case c.PeerHeartbeatCycle < 0 || c.PeerMaxTimeLastHeard < 0 || c.PeerMaxTimeNoResponse < 0 ||

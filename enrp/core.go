@@ -52,12 +52,21 @@ type assocState struct {
 	// server is the peer's server ID once it spoke.
 	enrpPeer bool
 	server   uint32
+	// guarded: a listener accepted it, so the first-message and idle
+	// timeouts apply; up is when, heard the last valid message, valid
+	// whether there was one.
+	guarded   bool
+	valid     bool
+	up, heard time.Time
 }
 
 // Stats are counters for status output and benchmarks.
 type Stats struct {
 	Registrations, Deregistrations, Resolutions, KeepAlivesSent uint64
 	Removed, Rejected, RateLimited, DecodeErrors                uint64
+	// Paused counts reads held back by PaceOverLimit; Closed the
+	// associations the first-message and idle timeouts ended.
+	Paused, Closed uint64
 }
 
 // Core is the sans-I/O registrar: ASAP server side and the ENRP handle
@@ -73,6 +82,10 @@ type Core struct {
 	timers peHeap
 	stats  Stats
 	p      peering
+	// guarded counts the associations the timeouts watch; nextSweep is
+	// when they are next checked (zero: none to watch).
+	guarded   int
+	nextSweep time.Time
 
 	// Scratch reused by every call so that a resolution allocates nothing.
 	sel     []*handlespace.PoolElement
@@ -131,6 +144,91 @@ func (c *Core) SetIdentity(id AssocID, names []string) {
 	}
 }
 
+// Accepted marks association id (already up) as one a client opened to a
+// listener: Config.FirstMessageTimeout and IdleTimeout apply to it from
+// now. Associations the registrar opened are never marked.
+func (c *Core) Accepted(now time.Time, id AssocID) {
+	a := c.assocs[id]
+	if a == nil || a.guarded || (c.cfg.FirstMessageTimeout <= 0 && c.cfg.IdleTimeout <= 0) {
+		return
+	}
+	a.guarded, a.up, a.heard = true, now, now
+	c.guarded++
+	if c.nextSweep.IsZero() {
+		c.nextSweep = now.Add(c.sweepEvery())
+	}
+}
+
+// heard records a valid message on a.
+func heard(now time.Time, a *assocState) {
+	a.valid = true
+	a.heard = now
+}
+
+// sweepEvery is how often the guarded associations are checked: a
+// quarter of the shortest timeout, so one closes at most 25% late.
+func (c *Core) sweepEvery() time.Duration {
+	d := c.cfg.FirstMessageTimeout
+	if t := c.cfg.IdleTimeout; t > 0 && (d <= 0 || t < d) {
+		d = t
+	}
+	return max(d/4, 10*time.Millisecond)
+}
+
+// sweep closes the guarded associations that sent nothing valid within
+// FirstMessageTimeout of coming up, or that hold no PE and stayed silent
+// for IdleTimeout. A map walk every sweepEvery: cheap beside the traffic
+// of the associations it walks.
+func (c *Core) sweep(now time.Time, out *Actions) {
+	if c.guarded == 0 {
+		c.nextSweep = time.Time{}
+		return
+	}
+	if now.Before(c.nextSweep) {
+		return
+	}
+	c.nextSweep = now.Add(c.sweepEvery())
+	for id, a := range c.assocs {
+		if !a.guarded {
+			continue
+		}
+		var reason string
+		switch {
+		case !a.valid && c.cfg.FirstMessageTimeout > 0 && now.Sub(a.up) >= c.cfg.FirstMessageTimeout:
+			reason = "no valid message within " + c.cfg.FirstMessageTimeout.String() + " of connecting"
+		case a.valid && c.cfg.IdleTimeout > 0 && len(a.pes) == 0 && a.server == 0 && !a.enrpPeer &&
+			now.Sub(a.heard) >= c.cfg.IdleTimeout:
+			reason = "no PE and silent for " + c.cfg.IdleTimeout.String()
+		default:
+			continue
+		}
+		a.guarded = false
+		c.guarded--
+		c.stats.Closed++
+		out.Aborts = append(out.Aborts, id)
+		out.note(Note{Kind: NoteClosed, Assoc: id, Reason: reason})
+	}
+}
+
+// ReadPause is how long the driver should leave association id unread
+// before its next message: with PaceOverLimit, an association whose
+// resolution or unreachable-report bucket ran dry waits until it holds a
+// token again, so its excess stays queued in its own socket; else 0.
+func (c *Core) ReadPause(now time.Time, id AssocID) time.Duration {
+	if !c.cfg.PaceOverLimit {
+		return 0
+	}
+	a := c.assocs[id]
+	if a == nil {
+		return 0
+	}
+	d := max(a.resolve.wait(now), a.unreach.wait(now))
+	if d > 0 {
+		c.stats.Paused++
+	}
+	return d
+}
+
 // reporter names who sent a report on association id: its certificate
 // identity, else its address (one host opening many associations is still
 // one reporter), else the association.
@@ -153,6 +251,9 @@ func (c *Core) AssociationDown(now time.Time, id AssocID, out *Actions) {
 		return
 	}
 	delete(c.assocs, id)
+	if a.guarded {
+		c.guarded--
+	}
 	c.peerAssocDown(id, a)
 	for st := range a.pes {
 		if c.cfg.KeepOnAssociationLoss {
@@ -177,14 +278,19 @@ func (c *Core) HandleASAP(now time.Time, id AssocID, raw []byte, m wire.Message,
 	}
 	switch m := m.(type) {
 	case *wire.HandleResolution:
+		heard(now, a)
 		c.resolve(now, id, a, m, out)
 	case *wire.Registration:
+		heard(now, a)
 		c.register(now, id, a, m, out)
 	case *wire.EndpointKeepAliveAck:
+		heard(now, a)
 		c.keepAliveAck(now, id, m)
 	case *wire.Deregistration:
+		heard(now, a)
 		c.deregister(id, m, out)
 	case *wire.EndpointUnreachable:
+		heard(now, a)
 		c.unreachable(now, id, a, m, out)
 	case *wire.ASAPErrorMessage:
 		// Never answer an error with an error (loops); just note it.
@@ -534,6 +640,7 @@ func (c *Core) Tick(now time.Time, out *Actions) {
 		out.note(Note{Kind: NoteRemoved, PoolHandle: rec.PoolHandle(), PE: rec.Identifier(), Reason: "registration life ended"})
 	}
 	clear(c.expired)
+	c.sweep(now, out)
 	c.peerTick(now, out)
 }
 
@@ -545,6 +652,9 @@ func (c *Core) NextDeadline() (time.Time, bool) {
 	}
 	if pt, pok := c.peerDeadline(); pok && (!ok || pt.Before(t)) {
 		t, ok = pt, true
+	}
+	if c.guarded > 0 && !c.nextSweep.IsZero() && (!ok || c.nextSweep.Before(t)) {
+		t, ok = c.nextSweep, true
 	}
 	return t, ok
 }

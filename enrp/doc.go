@@ -26,17 +26,25 @@
 //     live PE re-registers when it reconnects). KeepOnAssociationLoss keeps
 //     RSPLIB's behaviour (removal by keep-alive or lifetime).
 //   - Endpoint Unreachable: MaxBadPEReports (3) reports within
-//     BadPEReportWindow (30 s) remove the PE; every report counts, as in
-//     RSPLIB, but old ones expire.
+//     BadPEReportWindow (30 s), each from a different reporter (its
+//     certificate identity, else its address), remove the PE; the first
+//     report sends the PE a keep-alive at once, so a dead PE goes at the
+//     keep-alive timeout whoever reported it.
 //   - Handle resolution: 3 PEs by default; the Handle Resolution Option
 //     asks for more, capped at HandleResolutionItemsCap (128), AllItems
 //     included; 0 means the default.
 //   - Rate limits (per association, token buckets, off by default):
-//     resolutions over the limit are answered with an Operation Error
-//     "lack of resources" (the PU learns at once and does not retry after a
-//     timeout); unreachable reports over the limit are dropped; registrations
-//     over the limit, or beyond MaxPEsPerAssociation, are rejected with
-//     "lack of resources".
+//     with PaceOverLimit (ConfigForProfile and the CLI turn it on) the
+//     driver stops reading an association whose resolution or unreachable
+//     bucket ran dry until a token is back (ReadPause), so its excess waits
+//     in its own socket; without it resolutions over the limit are
+//     answered with an Operation Error "lack of resources" and unreachable
+//     reports over the limit are dropped. Registrations over the limit, or
+//     beyond MaxPEsPerAssociation, are rejected with "lack of resources".
+//   - Accepted associations that send no valid message within
+//     FirstMessageTimeout, or hold no PE and stay silent for IdleTimeout,
+//     are closed (Accepted marks them; peers and dials are exempt).
+//     docs/security.md lists every limit.
 //   - Deregistration is accepted only on the association the PE registered
 //     over ("rejection due to security" otherwise); an unknown PE in a known
 //     pool is confirmed, an unknown pool gets "unknown pool handle".

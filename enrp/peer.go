@@ -346,6 +346,7 @@ func (c *Core) HandleENRP(now time.Time, id AssocID, raw []byte, out *Actions) {
 			return
 		}
 	}
+	heard(now, c.assocs[id])
 	sender, receiver := enrpIDs(m)
 	if sender == c.cfg.ServerID {
 		// Our own message came back (the peer list names this

@@ -55,7 +55,15 @@ type Options struct {
 	// TLSServer, when set, runs every TCP listener over TLS and requires a
 	// client certificate; TLSClient is used to dial peers and PEs. The
 	// peer's certificate names are its identity for Core.Authorization.
+	// Without them the registrar runs plain and says so at start (warn).
 	TLSServer, TLSClient *tls.Config
+	// Capture, when set, records every association's messages (see
+	// transport.Capture); the caller closes it after Close.
+	Capture *transport.Capture
+	// MaxMessageSize bounds every message received and sent (0: the
+	// transport's 64 KiB; bare ASAP/ENRP over TCP cannot exceed 65535
+	// anyway). A peer that sends a larger one loses its association.
+	MaxMessageSize int
 }
 
 // ParseListenAddress splits a listen or dial address into the transport
@@ -163,7 +171,7 @@ func Start(ctx context.Context, opts Options) (*Registrar, error) {
 			if err != nil {
 				return fmt.Errorf("enrp: %s listen address %q: %w", proto, s, err)
 			}
-			ln, err := transport.Listen(r.ctx, addr, transport.Config{Profile: opts.Profile, Framing: framing, PPID: proto.PPID(), Logger: tlog, TLS: opts.TLSServer})
+			ln, err := transport.Listen(r.ctx, addr, r.transportConfig(framing, proto.PPID(), opts.TLSServer, tlog))
 			if err != nil {
 				return fmt.Errorf("enrp: listening for %s on %q: %w", proto, s, err)
 			}
@@ -205,7 +213,17 @@ func Start(ctx context.Context, opts Options) (*Registrar, error) {
 		zap.Strings("asap", r.Addrs(wire.ProtocolASAP)), zap.Strings("enrp", r.Addrs(wire.ProtocolENRP)),
 		zap.Duration("keepalive_interval", core.cfg.KeepAliveInterval), zap.Duration("keepalive_timeout", core.cfg.KeepAliveTimeout),
 		zap.Strings("peers", opts.Peers), zap.Duration("peer_heartbeat_cycle", core.cfg.PeerHeartbeatCycle))
+	if opts.TLSServer == nil {
+		log.Warn("registrar is plain: associations are unauthenticated and unencrypted (set TLS certificates to require mutual TLS)")
+	}
 	return r, nil
+}
+
+// transportConfig is the configuration of every association the
+// registrar listens for or dials.
+func (r *Registrar) transportConfig(framing transport.Framing, ppid uint32, tc *tls.Config, log *zap.Logger) transport.Config {
+	return transport.Config{Profile: r.opts.Profile, Framing: framing, PPID: ppid, Logger: log, TLS: tc,
+		Capture: r.opts.Capture, MaxMessageSize: r.opts.MaxMessageSize}
 }
 
 // serverTransport is the ENRP transport announced to peers.
@@ -294,9 +312,10 @@ func (r *Registrar) accept(l listenerInfo) {
 		e := r.newEntry(a, l.proto == wire.ProtocolENRP)
 		id := r.add(0, e)
 		r.wg.Add(1)
-		go r.serve(id, a, l, e, func(_ time.Time, _ *Actions) {
+		go r.serve(id, a, l, e, func(now time.Time, _ *Actions) {
 			r.core.AssociationUp(id, peerTransport(a, l.kind))
 			r.core.SetIdentity(id, identity(a))
+			r.core.Accepted(now, id)
 		})
 	}
 }
@@ -406,7 +425,7 @@ func (r *Registrar) peerLoop(address string) {
 	for r.ctx.Err() == nil {
 		addr, framing, _ := ParseListenAddress(address)
 		dctx, cancel := context.WithTimeout(r.ctx, r.opts.DialTimeout)
-		a, err := transport.Dial(dctx, addr, transport.Config{Profile: r.opts.Profile, Framing: framing, PPID: wire.PPIDENRP, TLS: r.opts.TLSClient})
+		a, err := transport.Dial(dctx, addr, r.transportConfig(framing, wire.PPIDENRP, r.opts.TLSClient, nil))
 		cancel()
 		if err == nil {
 			backoff = minBackoff
@@ -440,7 +459,7 @@ func (r *Registrar) dial(d Dial) {
 	err := errors.New("no address")
 	if addr != "" {
 		dctx, cancel := context.WithTimeout(r.ctx, r.opts.DialTimeout)
-		a, err = transport.Dial(dctx, addr, transport.Config{Profile: r.opts.Profile, Framing: framing, PPID: d.Protocol.PPID(), TLS: r.opts.TLSClient})
+		a, err = transport.Dial(dctx, addr, r.transportConfig(framing, d.Protocol.PPID(), r.opts.TLSClient, nil))
 		cancel()
 	}
 	if err != nil {
@@ -566,6 +585,7 @@ func (r *Registrar) serve(id AssocID, a transport.Association, l listenerInfo, e
 		}
 		acts.Reset()
 		now := time.Now()
+		var pause time.Duration
 		if proto == wire.ProtocolENRP {
 			r.mu.Lock()
 			r.core.HandleENRP(now, id, m.Data, &acts)
@@ -580,11 +600,30 @@ func (r *Registrar) serve(id AssocID, a transport.Association, l listenerInfo, e
 			} else {
 				r.core.HandleASAP(now, id, m.Data, msg, reports, &acts)
 			}
+			pause = r.core.ReadPause(now, id)
 			r.route(id, queued, &acts)
 			r.poke()
 			r.mu.Unlock()
 		}
 		r.dispatch(id, a, queued, &acts)
+		if pause > 0 && !r.pace(pause) {
+			return
+		}
+	}
+}
+
+// pace leaves the calling association unread for d (at most a second at
+// a time; the core asks again after the next message): what its peer
+// sends meanwhile waits in the socket, and once the buffers fill the
+// peer's writes block. False when the registrar is stopping.
+func (r *Registrar) pace(d time.Duration) bool {
+	t := time.NewTimer(min(d, time.Second))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.ctx.Done():
+		return false
 	}
 }
 
@@ -656,6 +695,10 @@ func (r *Registrar) logNote(n Note) {
 		}
 	case NoteRemoved:
 		r.log.Info("pool element removed", zap.Stringer("pool_handle", n.PoolHandle), zap.Stringer("pe", n.PE), zap.String("reason", n.Reason))
+	case NoteClosed:
+		if ce := r.log.Check(zap.DebugLevel, "association closed"); ce != nil {
+			ce.Write(zap.Uint64("assoc", uint64(n.Assoc)), zap.String("reason", n.Reason))
+		}
 	case NotePeer, NoteTakeover:
 		r.log.Info("enrp "+n.Kind.String(), zap.String("server", fmt.Sprintf("0x%08x", n.Server)), zap.String("what", n.Reason))
 	default:

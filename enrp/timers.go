@@ -31,6 +31,24 @@ func (b *bucket) allow(now time.Time) bool {
 	return true
 }
 
+// wait is how long until the bucket holds a whole token again: 0 while
+// it does, or when there is no limit.
+func (b *bucket) wait(now time.Time) time.Duration {
+	if b.rate <= 0 {
+		return 0
+	}
+	tokens := b.tokens
+	if !b.last.IsZero() {
+		if d := now.Sub(b.last); d > 0 {
+			tokens = min(b.burst, tokens+d.Seconds()*b.rate)
+		}
+	}
+	if tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - tokens) / b.rate * float64(time.Second))
+}
+
 // peHeap orders PEs by their next keep-alive event. One entry per PE: a PE
 // waits either to be probed or for its ack, never both.
 type peHeap []*peState

@@ -2,6 +2,7 @@ package gwc
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math"
@@ -68,6 +69,13 @@ type Config struct {
 	// Metrics, when set, is a TCP address to serve /metrics on (port 0:
 	// any; see MetricsAddr).
 	Metrics string
+	// TLSServer, when set, runs the user transport (where SGs dial in)
+	// over TLS and requires their certificates; TLSClient is used toward
+	// registrars. Nil: plain, said once at start.
+	TLSServer, TLSClient *tls.Config
+	// Capture, when set, records every association's messages (SGs and
+	// registrars) in a pcap file; the caller closes it after Close.
+	Capture *transport.Capture
 	// Logger; nil logs nothing.
 	Logger *zap.Logger
 }
@@ -210,6 +218,7 @@ func Start(ctx context.Context, cfg Config) (*GWC, error) {
 	g.pe, err = asap.StartPoolElement(ctx, asap.PEConfig{
 		PoolHandle: cfg.Pool, Registrars: cfg.Registrars, Listen: cfg.Listen, Advertise: cfg.Advertise, Policy: pol,
 		Identifier: cfg.Identifier, Profile: cfg.Profile, Logger: cfg.Logger,
+		TLSServer: cfg.TLSServer, TLSClient: cfg.TLSClient, Capture: cfg.Capture,
 	})
 	if err != nil {
 		cancel()
@@ -250,7 +259,11 @@ func Start(ctx context.Context, cfg Config) (*GWC, error) {
 		g.loadLoop()
 	}()
 	g.log.Info("GWC started", zap.String("pool", cfg.Pool), zap.Stringer("user_transport", g.pe.UserTransport()),
-		zap.Stringer("protocol", cfg.Protocol), zap.Stringer("policy", cfg.Policy.Type), zap.String("metrics", g.metricsAddr))
+		zap.Stringer("protocol", cfg.Protocol), zap.Stringer("policy", cfg.Policy.Type), zap.String("metrics", g.metricsAddr),
+		zap.Bool("tls", cfg.TLSServer != nil))
+	if cfg.TLSServer == nil || cfg.TLSClient == nil {
+		g.log.Warn("GWC is plain: its SG and registrar associations are unauthenticated and unencrypted (set TLS certificates for mutual TLS)")
+	}
 	return g, nil
 }
 

@@ -36,6 +36,10 @@ type Config struct {
 	MaxPoolsPerNamespace int // default 1024
 	MaxPEsPerPool        int // default 1024
 	MaxPEs               int // across every namespace; default 131072
+	// MaxAddresses bounds the addresses of one transport (user or ASAP)
+	// a PE registers; default 32 (SCTP multi-homing needs a handful).
+	// The message size alone would let one PE store thousands.
+	MaxAddresses int
 	// MaxPoolHandleLength bounds pool handles; default 32, what RSPLIB
 	// accepts, so every handle here can be mirrored by RSPLIB peers.
 	MaxPoolHandleLength int
@@ -45,6 +49,9 @@ type Config struct {
 	// should pass a seeded source).
 	Rand policy.Rand
 }
+
+// DefaultMaxAddresses is Config.MaxAddresses when unset.
+const DefaultMaxAddresses = 32
 
 // Handlespace holds the namespaces and the expiry queue shared by them.
 type Handlespace struct {
@@ -65,6 +72,9 @@ func New(cfg Config) *Handlespace {
 	}
 	if cfg.MaxPEs <= 0 {
 		cfg.MaxPEs = 1 << 17
+	}
+	if cfg.MaxAddresses <= 0 {
+		cfg.MaxAddresses = DefaultMaxAddresses
 	}
 	if cfg.MaxPoolHandleLength <= 0 {
 		cfg.MaxPoolHandleLength = 32

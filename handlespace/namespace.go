@@ -206,6 +206,12 @@ func (h *Handlespace) invalid(ph wire.PoolHandle, pe *wire.PoolElement) string {
 	if len(t.Addresses) == 0 {
 		return "user transport has no address"
 	}
+	if len(t.Addresses) > h.cfg.MaxAddresses {
+		return fmt.Sprintf("user transport has %d addresses, above the limit of %d", len(t.Addresses), h.cfg.MaxAddresses)
+	}
+	if a := pe.ASAPTransport; a != nil && len(a.Addresses) > h.cfg.MaxAddresses {
+		return fmt.Sprintf("ASAP transport has %d addresses, above the limit of %d", len(a.Addresses), h.cfg.MaxAddresses)
+	}
 	for _, a := range t.Addresses {
 		if !a.IsValid() || a.IsUnspecified() {
 			return fmt.Sprintf("user transport address %v", a)

@@ -46,6 +46,10 @@ func TestRegisterRejections(t *testing.T) {
 		{"other protocol", "gwc", with(5, func(p *wire.PoolElement) { p.UserTransport = tcpData; p.UserTransport.Use = 1 }), ErrInconsistentTransport},
 		{"UDP in SCTP pool", "gwc", with(5, func(p *wire.PoolElement) { p.UserTransport = udp }), ErrInconsistentTransport},
 		{"data only in data+control pool", "gwc", with(5, func(p *wire.PoolElement) { p.UserTransport = sctpData }), ErrInconsistentDataControl},
+		{"too many user addresses", "gwc", with(5, func(p *wire.PoolElement) { p.UserTransport.Addresses = manyAddrs(DefaultMaxAddresses + 1) }), ErrInvalidValues},
+		{"too many ASAP addresses", "gwc", with(5, func(p *wire.PoolElement) {
+			p.ASAPTransport = &wire.Transport{Kind: wire.TransportSCTP, Port: 3863, Addresses: manyAddrs(DefaultMaxAddresses + 1)}
+		}), ErrInvalidValues},
 		{"pool full", "full", element(5, 1, rr), ErrLackOfResources},
 		{"too many pools", "new", element(5, 1, rr), ErrLackOfResources},
 	}
@@ -310,4 +314,13 @@ func TestRehomeOnePE(t *testing.T) {
 	if ns.Rehome(b, 9) {
 		t.Fatal("rehomed a removed PE")
 	}
+}
+
+// manyAddrs returns n distinct IPv4 addresses.
+func manyAddrs(n int) []netip.Addr {
+	out := make([]netip.Addr, n)
+	for i := range out {
+		out[i] = netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
+	}
+	return out
 }

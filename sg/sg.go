@@ -3,6 +3,7 @@ package sg
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/sigpool/sigpool/asap"
 	"github.com/sigpool/sigpool/enrp"
+	"github.com/sigpool/sigpool/internal/authz"
 	"github.com/sigpool/sigpool/mxua"
 	"github.com/sigpool/sigpool/policy"
 	"github.com/sigpool/sigpool/transport"
@@ -76,6 +78,19 @@ type Config struct {
 	Metrics string
 	// Rand drives random policies (tests); nil: randomly seeded.
 	Rand policy.Rand
+	// TLSServer and TLSClient, when set, make every association toward
+	// the pool mutually authenticated TLS: the pool user dials registrars
+	// and GWCs with TLSClient, the embedded registrar listens with
+	// TLSServer. UpstreamTLS, when set, also runs the M3UA/SUA listeners
+	// over TLS (a server configuration; SS7-side peers then need
+	// certificates). Nil: plain, said once at start.
+	TLSServer, TLSClient, UpstreamTLS *tls.Config
+	// Authorization is the embedded registrar's policy (see
+	// enrp.Config.Authorization); nil: off.
+	Authorization *authz.Policy
+	// Capture, when set, records every association's messages (upstream,
+	// GWCs, registrars) in a pcap file; the caller closes it after Close.
+	Capture *transport.Capture
 	// Logger; nil logs nothing.
 	Logger *zap.Logger
 }
@@ -193,12 +208,14 @@ func Start(ctx context.Context, cfg Config) (*SG, error) {
 		registrars = s.reg.Addrs(wire.ProtocolASAP)
 	}
 	s.pu, err = asap.NewPoolUser(ctx, asap.PUConfig{Registrars: registrars, Profile: cfg.Profile, Items: wire.AllItems,
-		Timers: asap.Timers{CacheTTL: cfg.ResolveInterval}, Logger: log.Named("pu")})
+		Timers: asap.Timers{CacheTTL: cfg.ResolveInterval}, TLS: cfg.TLSClient, Capture: cfg.Capture, Logger: log.Named("pu")})
 	if err != nil {
 		return fail(fmt.Errorf("sg: pool user: %w", err))
 	}
 
-	tcfg := transport.Config{Profile: cfg.Profile, Logger: quiet(log)}
+	tcfg := transport.Config{Profile: cfg.Profile, Logger: quiet(log), Capture: cfg.Capture}
+	upcfg := tcfg
+	upcfg.TLS = cfg.UpstreamTLS
 	for _, proto := range []mxua.Protocol{mxua.M3UA, mxua.SUA} {
 		var ases []mxua.ASConfig
 		for _, p := range core.Pools() {
@@ -217,7 +234,7 @@ func Start(ctx context.Context, cfg Config) (*SG, error) {
 		if listen[proto] == "" {
 			continue
 		}
-		srv, err := mxua.ListenSGP(ctx, mxua.SGPServerConfig{Address: listen[proto], Transport: tcfg,
+		srv, err := mxua.ListenSGP(ctx, mxua.SGPServerConfig{Address: listen[proto], Transport: upcfg,
 			SGP: mxua.SGPConfig{Protocol: proto, Profile: cfg.Profile, AllowDynamicRegistration: true,
 				// The empty key matches everything: traffic from the pool
 				// that has no dialogue to follow back goes here, unless an
@@ -252,7 +269,11 @@ func Start(ctx context.Context, cfg Config) (*SG, error) {
 		go s.resolver(p.Handle)
 	}
 	log.Info("SG started", zap.String("m3ua", s.M3UAAddr()), zap.String("sua", s.SUAAddr()),
-		zap.Strings("registrars", registrars), zap.Bool("embedded_registrar", s.reg != nil), zap.String("profile", cfg.Profile.Name))
+		zap.Strings("registrars", registrars), zap.Bool("embedded_registrar", s.reg != nil), zap.String("profile", cfg.Profile.Name),
+		zap.Bool("tls", cfg.TLSClient != nil), zap.Bool("upstream_tls", cfg.UpstreamTLS != nil))
+	if cfg.TLSClient == nil {
+		log.Warn("SG is plain toward registrars and GWCs: associations are unauthenticated and unencrypted (set TLS certificates for mutual TLS)")
+	}
 	return s, nil
 }
 
@@ -279,7 +300,9 @@ func startRegistrar(ctx context.Context, cfg Config, log *zap.Logger) (*enrp.Reg
 	}
 	core := enrp.ConfigForProfile(cfg.Profile)
 	core.ServerID = id
-	r, err := enrp.Start(ctx, enrp.Options{Core: core, Listen: []string{addr}, Profile: cfg.Profile, Logger: log.Named("enrp")})
+	core.Authorization = cfg.Authorization
+	r, err := enrp.Start(ctx, enrp.Options{Core: core, Listen: []string{addr}, Profile: cfg.Profile, Logger: log.Named("enrp"),
+		TLSServer: cfg.TLSServer, TLSClient: cfg.TLSClient, Capture: cfg.Capture})
 	if err != nil {
 		return nil, fmt.Errorf("sg: embedded registrar: %w", err)
 	}
@@ -559,7 +582,8 @@ func (s *SG) dial(handle string, el wire.PoolElement) {
 	proto := s.poolProtocol(handle)
 	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
 	defer cancel()
-	a, err := asap.DialPE(ctx, el, transport.Config{Profile: s.cfg.Profile, Framing: transport.FramingMux, PPID: proto.PPID(), Logger: quiet(s.log)})
+	a, err := asap.DialPE(ctx, el, transport.Config{Profile: s.cfg.Profile, Framing: transport.FramingMux, PPID: proto.PPID(), Logger: quiet(s.log),
+		TLS: s.cfg.TLSClient, Capture: s.cfg.Capture})
 	if err != nil {
 		if s.ctx.Err() == nil {
 			s.log.Warn("cannot dial GWC", zap.String("pool", handle), zap.Stringer("pe", el.Identifier), zap.Error(err))

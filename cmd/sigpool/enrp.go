@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sigpool/sigpool/enrp"
+	"github.com/sigpool/sigpool/handlespace"
 	"github.com/sigpool/sigpool/transport"
 )
 
@@ -54,13 +55,31 @@ type enrpFile struct {
 	RegistrationBurst     float64       `yaml:"registration_burst"`
 	MaxPEsPerAssociation  int           `yaml:"max_pes_per_association"`
 	KeepOnAssociationLoss bool          `yaml:"keep_on_association_loss"`
+	MaxPEsPerPool         int           `yaml:"max_pes_per_pool"`
+	MaxPoolsPerNamespace  int           `yaml:"max_pools"`
+	MaxAddresses          int           `yaml:"max_addresses"`
+	MaxMessageSize        int           `yaml:"max_message_size"`
+	FirstMessageTimeout   time.Duration `yaml:"first_message_timeout"`
+	IdleTimeout           time.Duration `yaml:"idle_timeout"`
+	PaceOverLimit         bool          `yaml:"pace_over_limit"`
+	TLSCert               string        `yaml:"tls_cert"`
+	TLSKey                string        `yaml:"tls_key"`
+	TLSCA                 string        `yaml:"tls_ca"`
+	Authz                 string        `yaml:"authz"`
+	PCAP                  string        `yaml:"pcap"`
 	Verbose               bool          `yaml:"verbose"`
 }
 
 // loadENRPFile reads a YAML file strictly: an unknown key is an error
 // naming its line.
 func loadENRPFile(path string) (enrpFile, error) {
-	var f enrpFile
+	return loadENRPFileOver(path, enrpFile{})
+}
+
+// loadENRPFileOver reads a YAML file over base: keys the file leaves out
+// keep base's values (the flags' defaults).
+func loadENRPFileOver(path string, base enrpFile) (enrpFile, error) {
+	f := base
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return f, fmt.Errorf("--config: %w", err)
@@ -119,7 +138,7 @@ underscores (listen, server_id, keepalive_interval, ...).`,
 			fl := cmd.Flags()
 			merged := file
 			if cfgPath != "" {
-				f, err := loadENRPFile(cfgPath)
+				f, err := loadENRPFileOver(cfgPath, file)
 				if err != nil {
 					return err
 				}
@@ -135,12 +154,15 @@ underscores (listen, server_id, keepalive_interval, ...).`,
 			}
 			opts.Logger = enrpLogger(cmd.ErrOrStderr(), merged.Verbose)
 			defer opts.Logger.Sync()
-			r, err := enrp.Start(cmd.Context(), opts)
-			if err != nil {
+			if opts.Capture, err = openCapture(merged.PCAP); err != nil {
 				return err
 			}
+			r, err := enrp.Start(cmd.Context(), opts)
+			if err != nil {
+				return errors.Join(err, closeCapture(opts.Capture))
+			}
 			<-cmd.Context().Done()
-			return r.Close()
+			return errors.Join(r.Close(), closeCapture(opts.Capture))
 		},
 	}
 	fl := cmd.Flags()
@@ -166,6 +188,16 @@ underscores (listen, server_id, keepalive_interval, ...).`,
 	fl.Float64Var(&file.RegistrationBurst, "registration-burst", 0, "burst of registrations")
 	fl.IntVar(&file.MaxPEsPerAssociation, "max-pes-per-association", 0, "PEs one association may register (0: unlimited)")
 	fl.BoolVar(&file.KeepOnAssociationLoss, "keep-on-association-loss", false, "keep a PE whose association ended until its keep-alive fails (RSPLIB); default removes it at once")
+	fl.IntVar(&file.MaxPEsPerPool, "max-pes-per-pool", 1024, "PEs one pool may hold")
+	fl.IntVar(&file.MaxPoolsPerNamespace, "max-pools", 1024, "pools the handlespace may hold")
+	fl.IntVar(&file.MaxAddresses, "max-addresses", handlespace.DefaultMaxAddresses, "addresses one PE transport may register")
+	fl.IntVar(&file.MaxMessageSize, "max-message-size", 65535, "largest ASAP/ENRP message accepted (bytes; a larger one ends the association)")
+	fl.DurationVar(&file.FirstMessageTimeout, "first-message-timeout", enrp.DefaultFirstMessageTimeout, "close a connection that sends nothing valid this long after connecting (0: never)")
+	fl.DurationVar(&file.IdleTimeout, "idle-timeout", 0, "close a connection that holds no PE and is silent this long (0: never)")
+	fl.BoolVar(&file.PaceOverLimit, "pace-over-limit", true, "stop reading an association over its resolution or unreachable rate until its bucket refills (false: answer every excess resolution with an error)")
+	registerTLSFlags(fl, &file.TLSCert, &file.TLSKey, &file.TLSCA)
+	fl.StringVar(&file.Authz, "authz", "", "authorization policy file (YAML): which certificate identities may register, resolve and peer (needs TLS)")
+	registerPCAPFlag(fl, &file.PCAP)
 	fl.BoolVarP(&file.Verbose, "verbose", "v", false, "debug logging")
 	return cmd
 }
@@ -193,6 +225,18 @@ func overrideChanged(fl *pflag.FlagSet, dst, flags *enrpFile) {
 		"registration-burst":       func() { dst.RegistrationBurst = flags.RegistrationBurst },
 		"max-pes-per-association":  func() { dst.MaxPEsPerAssociation = flags.MaxPEsPerAssociation },
 		"keep-on-association-loss": func() { dst.KeepOnAssociationLoss = flags.KeepOnAssociationLoss },
+		"max-pes-per-pool":         func() { dst.MaxPEsPerPool = flags.MaxPEsPerPool },
+		"max-pools":                func() { dst.MaxPoolsPerNamespace = flags.MaxPoolsPerNamespace },
+		"max-addresses":            func() { dst.MaxAddresses = flags.MaxAddresses },
+		"max-message-size":         func() { dst.MaxMessageSize = flags.MaxMessageSize },
+		"first-message-timeout":    func() { dst.FirstMessageTimeout = flags.FirstMessageTimeout },
+		"idle-timeout":             func() { dst.IdleTimeout = flags.IdleTimeout },
+		"pace-over-limit":          func() { dst.PaceOverLimit = flags.PaceOverLimit },
+		"tls-cert":                 func() { dst.TLSCert = flags.TLSCert },
+		"tls-key":                  func() { dst.TLSKey = flags.TLSKey },
+		"tls-ca":                   func() { dst.TLSCA = flags.TLSCA },
+		"authz":                    func() { dst.Authz = flags.Authz },
+		"pcap":                     func() { dst.PCAP = flags.PCAP },
 		"verbose":                  func() { dst.Verbose = flags.Verbose },
 	}
 	fl.Visit(func(f *pflag.Flag) {
@@ -266,8 +310,15 @@ func enrpOptions(f enrpFile) (enrp.Options, error) {
 	if f.KeepAliveTimeout > 0 {
 		core.KeepAliveTimeout = f.KeepAliveTimeout
 	}
-	if f.MaxBadPEReports < 0 || f.MaxItems < 0 || f.MaxItemsCap < 0 || f.MaxPEsPerAssociation < 0 {
-		return o, errors.New("--max-bad-pe-reports, --max-items, --max-items-cap and --max-pes-per-association must not be negative")
+	if f.MaxBadPEReports < 0 || f.MaxItems < 0 || f.MaxItemsCap < 0 || f.MaxPEsPerAssociation < 0 ||
+		f.MaxPEsPerPool < 0 || f.MaxPoolsPerNamespace < 0 || f.MaxAddresses < 0 {
+		return o, errors.New("--max-bad-pe-reports, --max-items, --max-items-cap, --max-pes-per-association, --max-pes-per-pool, --max-pools and --max-addresses must not be negative")
+	}
+	if f.MaxMessageSize != 0 && (f.MaxMessageSize < 64 || f.MaxMessageSize > 65535) {
+		return o, fmt.Errorf("--max-message-size %d: want 64..65535 (the ASAP/ENRP length field is 16 bits)", f.MaxMessageSize)
+	}
+	if f.FirstMessageTimeout < 0 || f.IdleTimeout < 0 {
+		return o, errors.New("--first-message-timeout and --idle-timeout must not be negative")
 	}
 	if f.MaxItemsCap > 0 && f.MaxItems > f.MaxItemsCap {
 		return o, fmt.Errorf("--max-items %d is above --max-items-cap %d", f.MaxItems, f.MaxItemsCap)
@@ -282,6 +333,21 @@ func enrpOptions(f enrpFile) (enrp.Options, error) {
 	core.RegistrationRate, core.RegistrationBurst = f.RegistrationRate, f.RegistrationBurst
 	core.MaxPEsPerAssociation = f.MaxPEsPerAssociation
 	core.KeepOnAssociationLoss = f.KeepOnAssociationLoss
+	core.Handlespace.MaxPEsPerPool = f.MaxPEsPerPool
+	core.Handlespace.MaxPoolsPerNamespace = f.MaxPoolsPerNamespace
+	core.Handlespace.MaxAddresses = f.MaxAddresses
+	core.FirstMessageTimeout, core.IdleTimeout = f.FirstMessageTimeout, f.IdleTimeout
+	core.PaceOverLimit = f.PaceOverLimit
+	if core.Authorization, err = loadAuthz(f.Authz); err != nil {
+		return o, err
+	}
+	server, client, err := loadTLS(f.TLSCert, f.TLSKey, f.TLSCA)
+	if err != nil {
+		return o, err
+	}
+	if core.Authorization != nil && server == nil {
+		return o, errors.New("--authz needs --tls-cert, --tls-key and --tls-ca: identities come from certificates")
+	}
 	if err := core.Validate(); err != nil {
 		return o, err
 	}
@@ -290,7 +356,8 @@ func enrpOptions(f enrpFile) (enrp.Options, error) {
 		announce = enrp.DefaultAnnounceAddress
 	}
 	return enrp.Options{Core: core, Listen: f.Listen, ENRPListen: enrpAddrs, Peers: f.Peers, Profile: prof,
-		Announce: announce, AnnounceInterval: f.AnnounceInterval}, nil
+		Announce: announce, AnnounceInterval: f.AnnounceInterval, TLSServer: server, TLSClient: client,
+		MaxMessageSize: f.MaxMessageSize}, nil
 }
 
 func enrpLogger(w io.Writer, verbose bool) *zap.Logger {

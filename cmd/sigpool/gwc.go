@@ -48,6 +48,10 @@ type gwcFile struct {
 	Capacity       int           `yaml:"capacity"`
 	LoadInterval   time.Duration `yaml:"load_interval"`
 	Metrics        string        `yaml:"metrics"`
+	TLSCert        string        `yaml:"tls_cert"`
+	TLSKey         string        `yaml:"tls_key"`
+	TLSCA          string        `yaml:"tls_ca"`
+	PCAP           string        `yaml:"pcap"`
 	LogLevel       string        `yaml:"log_level"`
 }
 
@@ -175,7 +179,12 @@ func gwcConfig(f gwcFile) (gwc.Config, zapcore.Level, error) {
 	if err != nil {
 		return c, 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", f.LogLevel)
 	}
+	server, client, err := loadTLS(f.TLSCert, f.TLSKey, f.TLSCA)
+	if err != nil {
+		return c, 0, err
+	}
 	return gwc.Config{
+		TLSServer: server, TLSClient: client,
 		Pool: f.Pool, Registrars: f.Registrars, Listen: f.Listen, Advertise: f.Advertise, Policy: pol, Identifier: wire.PEIdentifier(f.ID),
 		Profile: profile, Protocol: proto, RoutingContext: f.RoutingContext,
 		Agent: gwc.AgentConfig{PointCode: pc, AnswerDelay: f.AnswerDelay, HoldTime: f.HoldTime,
@@ -219,7 +228,10 @@ deregisters and exits.`,
 			log := gwcLogger(cmd.ErrOrStderr(), level)
 			defer log.Sync()
 			cfg.Logger = log
-			return runGWC(cmd.Context(), cmd.OutOrStdout(), cfg)
+			if cfg.Capture, err = openCapture(merged.PCAP); err != nil {
+				return err
+			}
+			return errors.Join(runGWC(cmd.Context(), cmd.OutOrStdout(), cfg), closeCapture(cfg.Capture))
 		},
 	}
 	registerGWCFlags(cmd.Flags(), &flags, &cfgPath)
@@ -248,6 +260,8 @@ func registerGWCFlags(fl *pflag.FlagSet, flags *gwcFile, cfgPath *string) {
 	fl.IntVar(&flags.Capacity, "capacity", gwc.DefaultCapacity, "calls and dialogues at load 1.0 (load = active / capacity)")
 	fl.DurationVar(&flags.LoadInterval, "load-interval", gwc.DefaultLoadInterval, "shortest time between load updates to the registrar")
 	fl.StringVar(&flags.Metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9464)")
+	registerTLSFlags(fl, &flags.TLSCert, &flags.TLSKey, &flags.TLSCA)
+	registerPCAPFlag(fl, &flags.PCAP)
 	fl.StringVar(&flags.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,10 @@ type endpointFlags struct {
 	profile    string
 	verbose    bool
 	timers     asap.Timers
+	tlsCert    string
+	tlsKey     string
+	tlsCA      string
+	pcap       string
 }
 
 func (f *endpointFlags) register(cmd *cobra.Command) {
@@ -63,6 +68,24 @@ func (f *endpointFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.timers.MaxRequestRetransmit, "max-retransmit", 0, "request retransmissions before giving a registrar up (0: 2)")
 	fl.DurationVar(&f.timers.ReconnectMin, "reconnect-min", 0, "first back-off after every registrar failed (0: from the profile)")
 	fl.DurationVar(&f.timers.ReconnectMax, "reconnect-max", 0, "longest back-off (0: from the profile)")
+	registerTLSFlags(fl, &f.tlsCert, &f.tlsKey, &f.tlsCA)
+	registerPCAPFlag(fl, &f.pcap)
+}
+
+// security loads the TLS files and opens the capture (nil, nil, nil when
+// neither is asked for); the caller closes the capture after use. A plain
+// run says so once, at warn level.
+func (f *endpointFlags) security(log *zap.Logger, what string) (server, client *tls.Config, capture *transport.Capture, err error) {
+	if server, client, err = loadTLS(f.tlsCert, f.tlsKey, f.tlsCA); err != nil {
+		return nil, nil, nil, err
+	}
+	if server == nil {
+		log.Warn(what + " is plain: its associations are unauthenticated and unencrypted (use --tls-cert, --tls-key, --tls-ca for mutual TLS)")
+	}
+	if capture, err = openCapture(f.pcap); err != nil {
+		return nil, nil, nil, err
+	}
+	return server, client, capture, nil
 }
 
 func (f *endpointFlags) parse() (transport.Profile, error) {
@@ -154,11 +177,16 @@ sends after failing over to it. Ctrl-C deregisters and exits.`,
 			}
 			log := newLogger(cmd.ErrOrStderr(), ef.verbose)
 			defer log.Sync()
-			return runPEEcho(cmd.Context(), cmd.OutOrStdout(), log, asap.PEConfig{
+			server, client, capture, err := ef.security(log, "PE")
+			if err != nil {
+				return err
+			}
+			return errors.Join(runPEEcho(cmd.Context(), cmd.OutOrStdout(), log, asap.PEConfig{
 				PoolHandle: ef.pool, Registrars: ef.registrars, Listen: listen, Policy: pol,
 				Identifier: wire.PEIdentifier(id), Profile: profile, Timers: ef.timers,
+				TLSServer: server, TLSClient: client, Capture: capture,
 				Logger: log,
-			}, cookies)
+			}, cookies), closeCapture(capture))
 		},
 	}
 	ef.register(cmd)

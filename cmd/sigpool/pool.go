@@ -75,6 +75,9 @@ type poolFlags struct {
 	asJSON    bool
 	timeout   time.Duration
 	profile   string
+	tlsCert   string
+	tlsKey    string
+	tlsCA     string
 }
 
 func (f *poolFlags) register(cmd *cobra.Command, def, what string) {
@@ -83,21 +86,26 @@ func (f *poolFlags) register(cmd *cobra.Command, def, what string) {
 	fl.BoolVar(&f.asJSON, "json", false, "print JSON instead of a table")
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Second, "give up after this long")
 	fl.StringVar(&f.profile, "profile", "rfc4960", "heartbeat profile of the association")
+	registerTLSFlags(fl, &f.tlsCert, &f.tlsKey, &f.tlsCA)
 }
 
-func (f *poolFlags) parse(ctx context.Context) (context.Context, context.CancelFunc, transport.Profile, error) {
+func (f *poolFlags) parse(ctx context.Context) (context.Context, context.CancelFunc, enrp.Client, error) {
 	if _, _, err := enrp.ParseListenAddress(f.registrar); err != nil {
-		return nil, nil, transport.Profile{}, fmt.Errorf("--registrar %q: %w", f.registrar, err)
+		return nil, nil, enrp.Client{}, fmt.Errorf("--registrar %q: %w", f.registrar, err)
 	}
 	if f.timeout <= 0 {
-		return nil, nil, transport.Profile{}, fmt.Errorf("--timeout %v: must be positive", f.timeout)
+		return nil, nil, enrp.Client{}, fmt.Errorf("--timeout %v: must be positive", f.timeout)
 	}
 	p, err := transport.ParseProfile(f.profile)
 	if err != nil {
-		return nil, nil, transport.Profile{}, fmt.Errorf("--profile: %w", err)
+		return nil, nil, enrp.Client{}, fmt.Errorf("--profile: %w", err)
+	}
+	_, client, err := loadTLS(f.tlsCert, f.tlsKey, f.tlsCA)
+	if err != nil {
+		return nil, nil, enrp.Client{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
-	return ctx, cancel, p, nil
+	return ctx, cancel, enrp.Client{Profile: p, TLS: client}, nil
 }
 
 func newPoolCommand() *cobra.Command {
@@ -119,12 +127,12 @@ to the registrar's ENRP address (sigpool enrp --enrp-listen; RSPLIB registrars
 answer it too), repeated while the registrar sets the "more to send" flag.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel, prof, err := f.parse(cmd.Context())
+			ctx, cancel, client, err := f.parse(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer cancel()
-			_, entries, err := enrp.FetchHandleTable(ctx, f.registrar, prof)
+			_, entries, err := client.FetchHandleTable(ctx, f.registrar)
 			if err != nil {
 				return err
 			}
@@ -166,12 +174,12 @@ func newPoolResolveCommand() *cobra.Command {
 				}
 				n = uint32(v)
 			}
-			ctx, cancel, prof, err := f.parse(cmd.Context())
+			ctx, cancel, client, err := f.parse(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer cancel()
-			resp, err := enrp.Resolve(ctx, f.registrar, prof, wire.PoolHandle(args[0]), n)
+			resp, err := client.Resolve(ctx, f.registrar, wire.PoolHandle(args[0]), n)
 			if err != nil {
 				return err
 			}

@@ -61,9 +61,13 @@ Cookie Echo of the last Cookie; failovers are printed.`,
 			if stdin {
 				lines = bufio.NewScanner(cmd.InOrStdin())
 			}
-			return runPUEcho(cmd.Context(), cmd.OutOrStdout(), log, asap.PUConfig{
-				Registrars: ef.registrars, Profile: profile, Timers: ef.timers, Logger: log,
-			}, ef.pool, count, interval, timeout, lines)
+			_, client, capture, err := ef.security(log, "PU")
+			if err != nil {
+				return err
+			}
+			return errors.Join(runPUEcho(cmd.Context(), cmd.OutOrStdout(), log, asap.PUConfig{
+				Registrars: ef.registrars, Profile: profile, Timers: ef.timers, TLS: client, Capture: capture, Logger: log,
+			}, ef.pool, count, interval, timeout, lines), closeCapture(capture))
 		},
 	}
 	ef.register(cmd)
@@ -91,7 +95,8 @@ func runPUEcho(ctx context.Context, out io.Writer, log *zap.Logger, cfg asap.PUC
 		fmt.Fprintf(out, "  PE %v at %v\n", pe.Identifier, pe.UserTransport)
 	}
 	dctx, cancel := context.WithTimeout(ctx, timeout)
-	s, err := pu.Dial(dctx, pool, asap.SessionConfig{})
+	// The PEs take the same client certificate as the registrars.
+	s, err := pu.Dial(dctx, pool, asap.SessionConfig{Transport: transport.Config{TLS: cfg.TLS}})
 	cancel()
 	if err != nil {
 		return fmt.Errorf("open session to pool %q: %w", pool, err)

@@ -50,6 +50,12 @@ type sgFile struct {
 	MaxBindings     int           `yaml:"max_bindings"`
 	MaxBuffered     int           `yaml:"max_buffered"`
 	Metrics         string        `yaml:"metrics"`
+	TLSCert         string        `yaml:"tls_cert"`
+	TLSKey          string        `yaml:"tls_key"`
+	TLSCA           string        `yaml:"tls_ca"`
+	UpstreamTLS     bool          `yaml:"upstream_tls"`
+	Authz           string        `yaml:"authz"`
+	PCAP            string        `yaml:"pcap"`
 	LogLevel        string        `yaml:"log_level"`
 }
 
@@ -168,6 +174,26 @@ func sgConfig(f sgFile) (sg.Config, zapcore.Level, error) {
 	c.ResolveInterval, c.FailoverHold, c.BindingIdle = f.ResolveInterval, f.FailoverHold, f.BindingIdle
 	c.MaxBindings, c.MaxBuffered = f.MaxBindings, f.MaxBuffered
 	c.Metrics = f.Metrics
+	if c.TLSServer, c.TLSClient, err = loadTLS(f.TLSCert, f.TLSKey, f.TLSCA); err != nil {
+		return c, 0, err
+	}
+	if f.UpstreamTLS {
+		if c.TLSServer == nil {
+			return c, 0, errors.New("--upstream-tls needs --tls-cert, --tls-key and --tls-ca")
+		}
+		c.UpstreamTLS = c.TLSServer
+	}
+	if f.Authz != "" {
+		if f.ENRP != "embedded" {
+			return c, 0, errors.New("--authz is the embedded registrar's policy: it needs --enrp embedded")
+		}
+		if c.TLSServer == nil {
+			return c, 0, errors.New("--authz needs --tls-cert, --tls-key and --tls-ca: identities come from certificates")
+		}
+		if c.Authorization, err = loadAuthz(f.Authz); err != nil {
+			return c, 0, err
+		}
+	}
 	return c, level, nil
 }
 
@@ -210,7 +236,10 @@ pc=2"). --metrics serves Prometheus metrics at /metrics. Flags override the
 			log := sgLogger(cmd.ErrOrStderr(), level)
 			defer log.Sync()
 			cfg.Logger = log
-			return runSG(cmd.Context(), cmd.OutOrStdout(), cfg)
+			if cfg.Capture, err = openCapture(merged.PCAP); err != nil {
+				return err
+			}
+			return errors.Join(runSG(cmd.Context(), cmd.OutOrStdout(), cfg), closeCapture(cfg.Capture))
 		},
 	}
 	fl := cmd.Flags()
@@ -231,6 +260,10 @@ pc=2"). --metrics serves Prometheus metrics at /metrics. Flags override the
 	fl.IntVar(&flags.MaxBindings, "max-bindings", sg.DefaultMaxBindings, "most calls and dialogues tracked (beyond: shared without stickiness)")
 	fl.IntVar(&flags.MaxBuffered, "max-buffered", sg.DefaultMaxBuffered, "most messages held during failovers")
 	fl.StringVar(&flags.Metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9102)")
+	registerTLSFlags(fl, &flags.TLSCert, &flags.TLSKey, &flags.TLSCA)
+	fl.BoolVar(&flags.UpstreamTLS, "upstream-tls", false, "also run the M3UA/SUA listeners over mutually authenticated TLS (SS7-side peers need certificates)")
+	fl.StringVar(&flags.Authz, "authz", "", "authorization policy file (YAML) of the embedded registrar (needs TLS)")
+	registerPCAPFlag(fl, &flags.PCAP)
 	fl.StringVar(&flags.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
 }

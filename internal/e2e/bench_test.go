@@ -1,13 +1,20 @@
 package e2e
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/sigpool/sigpool/gwc"
+	"github.com/sigpool/sigpool/internal/pki"
 	"github.com/sigpool/sigpool/internal/relay"
 	"github.com/sigpool/sigpool/internal/sepsim"
+	"github.com/sigpool/sigpool/internal/transporttest"
 	"github.com/sigpool/sigpool/mxua"
+	"github.com/sigpool/sigpool/sg"
 	"go.uber.org/zap"
 )
 
@@ -46,16 +53,85 @@ func BenchmarkSGForwarding(b *testing.B) {
 			baseline = measure(b, "sigtran+"+rl.Addr(), 0)
 		}
 	})
+	var plain float64
 	b.Run("sg", func(b *testing.B) {
 		p := startInProcess(b, 3, gwc.AgentConfig{}, zap.NewNop())
 		for b.Loop() {
-			measure(b, p.sg.M3UAAddr(), baseline)
+			plain = measure(b, p.sg.M3UAAddr(), baseline)
 		}
 		st := p.sg.Stats()
 		if st.Dropped != 0 || st.Failovers != 0 {
 			b.Errorf("SG counters after the run: %+v", st.Counters)
 		}
 	})
+	// The cost of TLS: the same with the SG's associations to the GWCs and
+	// the registrar mutually authenticated TLS 1.3 (the SEP side stays
+	// plain, as SS7-side peers usually are); ratio-to-sg compares it
+	// with the plain SG of this run.
+	b.Run("sg-tls", func(b *testing.B) {
+		p := startInProcessTLS(b, 3)
+		var rate float64
+		for b.Loop() {
+			rate = measure(b, p.sg.M3UAAddr(), baseline)
+		}
+		if plain > 0 {
+			b.ReportMetric(rate/plain, "ratio-to-sg")
+		}
+		st := p.sg.Stats()
+		if st.Dropped != 0 || st.Failovers != 0 {
+			b.Errorf("SG counters after the run: %+v", st.Counters)
+		}
+	})
+}
+
+// startInProcessTLS is startInProcess with mutual TLS between the SG, its
+// embedded registrar and n GWCs, certificates from a fresh lab CA.
+func startInProcessTLS(b *testing.B, n int) *inProcess {
+	b.Helper()
+	transporttest.TCPOnly(b, "TLS runs over TCP")
+	ca, err := pki.NewAuthority("bench CA", time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Cert)
+	configs := func(name string) (server, client *tls.Config) {
+		is, err := ca.Issue(pki.Request{Name: name, IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, Validity: time.Hour})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := tls.X509KeyPair(is.CertPEM, is.KeyPEM)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{c}, ClientCAs: roots, ClientAuth: tls.RequireAndVerifyClientCert},
+			&tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{c}, RootCAs: roots}
+	}
+	ctx := ctxFor(b, time.Minute)
+	srv, cli := configs("sg-1")
+	s, err := sg.Start(ctx, sg.Config{
+		M3UAListen: "tcp://127.0.0.1:0",
+		Routes:     []sg.Route{{DPC: []sg.Range{{Lo: poolPC, Hi: poolPC}}, Pool: "gwc"}},
+		PointCode:  poolPC, TLSServer: srv, TLSClient: cli,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	p := &inProcess{sg: s}
+	for i := range n {
+		gs, gc := configs(fmt.Sprintf("gwc-%d", i))
+		g, err := gwc.Start(ctx, gwc.Config{Registrars: s.RegistrarAddrs(), TLSServer: gs, TLSClient: gc})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = g.Close() })
+		p.gwcs = append(p.gwcs, g)
+	}
+	if err := s.WaitActive(ctx, "gwc", n); err != nil {
+		b.Fatalf("%v; SG stats %+v", err, s.Stats())
+	}
+	return p
 }
 
 // measure runs sepsim.MeasureLoad against addr and reports its figures;

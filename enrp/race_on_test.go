@@ -1,0 +1,6 @@
+//go:build race
+
+package enrp
+
+// raceEnabled: the race detector slows the registrar several times.
+const raceEnabled = true
