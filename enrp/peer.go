@@ -68,6 +68,10 @@ type peering struct {
 	acked          map[uint32]*ackedTakeover
 	taken          map[uint32]*takenOver
 	bytesOut       uint64 // ENRP bytes sent (for the steady-state benchmark)
+	// peerAssocs counts associations opened to peers (enrpPeer), so that
+	// the next deadline, asked after every message, needs no walk over
+	// every association.
+	peerAssocs int
 	updateScratchA []byte
 	updateScratchB []byte
 }
@@ -171,7 +175,10 @@ func (c *Core) PeerAssociationUp(now time.Time, id AssocID, t wire.Transport, ou
 	c.ensureStarted(now)
 	c.AssociationUp(id, t)
 	a := c.assocs[id]
-	a.enrpPeer = true
+	if !a.enrpPeer {
+		a.enrpPeer = true
+		c.p.peerAssocs++
+	}
 	c.sendPresence(id, 0, true, out)
 }
 
@@ -236,6 +243,9 @@ func comparePE(a, b *handlespace.PoolElement) int {
 // peerAssocDown forgets a peer association: the peer is reached over
 // another one if any; its liveness is left to the timers.
 func (c *Core) peerAssocDown(id AssocID, a *assocState) {
+	if a != nil && a.enrpPeer {
+		c.p.peerAssocs--
+	}
 	if server, ok := c.p.peerDials[id]; ok {
 		delete(c.p.peerDials, id)
 		if p := c.p.peers[server]; p != nil && p.dialing == id {
@@ -656,7 +666,9 @@ func (c *Core) peerDeadline() (time.Time, bool) {
 	if !c.p.mentorDone && c.p.mentor == 0 {
 		at(c.p.mentorDue)
 	}
-	if len(c.p.ids) > 0 || len(c.unidentifiedPeerAssocs()) > 0 {
+	// Presence is due while there are peers, or associations to peers
+	// not yet identified (an identified one's peer is in ids).
+	if len(c.p.ids) > 0 || c.p.peerAssocs > 0 {
 		at(c.p.nextPresence)
 	}
 	for _, p := range c.p.peers {
