@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"reflect"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +12,6 @@ import (
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/sigpool/sigpool/asap"
 	"github.com/sigpool/sigpool/gwc"
@@ -55,68 +50,6 @@ type gwcFile struct {
 	LogLevel       string        `yaml:"log_level"`
 }
 
-// loadGWCFile reads a YAML file strictly (an unknown key is an error naming
-// its line) and returns the keys it sets.
-func loadGWCFile(path string) (gwcFile, map[string]bool, error) {
-	var f gwcFile
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return f, nil, fmt.Errorf("--config: %w", err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return f, nil, fmt.Errorf("--config %s: %w", path, err)
-	}
-	keys := map[string]any{}
-	if err := yaml.Unmarshal(b, &keys); err != nil {
-		return f, nil, fmt.Errorf("--config %s: %w", path, err)
-	}
-	set := map[string]bool{}
-	for k := range keys {
-		set[k] = true
-	}
-	return f, set, nil
-}
-
-// mergeGWC returns the file's values, overridden by the flags given on the
-// command line; keys neither sets keep the flags' defaults.
-func mergeGWC(fl *pflag.FlagSet, file gwcFile, inFile map[string]bool, flags gwcFile) gwcFile {
-	out := file
-	dst, src := reflect.ValueOf(&out).Elem(), reflect.ValueOf(flags)
-	for i := range dst.NumField() {
-		key := dst.Type().Field(i).Tag.Get("yaml")
-		if fl.Changed(strings.ReplaceAll(key, "_", "-")) || !inFile[key] {
-			dst.Field(i).Set(src.Field(i))
-		}
-	}
-	return out
-}
-
-// parsePointCode reads a point code: decimal, 0x hex, or ITU
-// zone-area-signalling point (3-8-3 bits, e.g. 2-100-3).
-func parsePointCode(s string) (uint32, error) {
-	if s == "" {
-		return 0, nil
-	}
-	if parts := strings.Split(s, "-"); len(parts) == 3 {
-		var v [3]uint64
-		for i, w := range []int{3, 8, 3} {
-			n, err := strconv.ParseUint(parts[i], 10, w)
-			if err != nil {
-				return 0, fmt.Errorf("point code %q: part %d: want %d bits", s, i+1, w)
-			}
-			v[i] = n
-		}
-		return uint32(v[0]<<11 | v[1]<<3 | v[2]), nil
-	}
-	v, err := strconv.ParseUint(s, 0, 24)
-	if err != nil {
-		return 0, fmt.Errorf("point code %q: want a number below 2^24 or zone-area-point (3-8-3)", s)
-	}
-	return uint32(v), nil
-}
-
 // gwcConfig checks the merged configuration and builds the GWC's.
 func gwcConfig(f gwcFile) (gwc.Config, zapcore.Level, error) {
 	var c gwc.Config
@@ -150,18 +83,15 @@ func gwcConfig(f gwcFile) (gwc.Config, zapcore.Level, error) {
 	if err != nil {
 		return c, 0, fmt.Errorf("--profile: %w", err)
 	}
-	var proto mxua.Protocol
-	switch strings.ToLower(f.Protocol) {
-	case "m3ua":
-		proto = mxua.M3UA
-	case "sua":
-		proto = mxua.SUA
-	default:
-		return c, 0, fmt.Errorf("--protocol %q: want m3ua or sua", f.Protocol)
-	}
-	pc, err := parsePointCode(f.PointCode)
+	proto, err := mxua.ParseProtocol(f.Protocol)
 	if err != nil {
-		return c, 0, fmt.Errorf("--point-code: %w", err)
+		return c, 0, fmt.Errorf("--protocol: %w", err)
+	}
+	var pc uint32
+	if f.PointCode != "" { // empty: answer from the DPC each request was sent to
+		if pc, err = mxua.ParsePointCode(f.PointCode); err != nil {
+			return c, 0, fmt.Errorf("--point-code: %w", err)
+		}
 	}
 	for name, d := range map[string]time.Duration{"answer-delay": f.AnswerDelay, "hold-time": f.HoldTime,
 		"release-timeout": f.ReleaseTimeout, "load-interval": f.LoadInterval} {
@@ -215,11 +145,11 @@ deregisters and exits.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			merged := flags
 			if cfgPath != "" {
-				file, set, err := loadGWCFile(cfgPath)
+				file, set, err := loadConfigFile[gwcFile](cfgPath)
 				if err != nil {
 					return err
 				}
-				merged = mergeGWC(cmd.Flags(), file, set, flags)
+				merged = mergeConfig(cmd.Flags(), file, set, flags)
 			}
 			cfg, level, err := gwcConfig(merged)
 			if err != nil {

@@ -85,11 +85,11 @@ priority: 4
 	if err := fl.Parse([]string{"--config", p, "--capacity", "70", "--routing-context", "9"}); err != nil {
 		t.Fatal(err)
 	}
-	file, set, err := loadGWCFile(cfgPath)
+	file, set, err := loadConfigFile[gwcFile](cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, level, err := gwcConfig(mergeGWC(fl, file, set, flags))
+	cfg, level, err := gwcConfig(mergeConfig(fl, file, set, flags))
 	if err != nil {
 		t.Fatal(err)
 	}

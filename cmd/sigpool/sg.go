@@ -1,23 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"reflect"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/sigpool/sigpool/asap"
+	"github.com/sigpool/sigpool/mxua"
 	"github.com/sigpool/sigpool/sg"
 	"github.com/sigpool/sigpool/transport"
 )
@@ -57,44 +53,6 @@ type sgFile struct {
 	Authz           string        `yaml:"authz"`
 	PCAP            string        `yaml:"pcap"`
 	LogLevel        string        `yaml:"log_level"`
-}
-
-// loadSGFile reads a YAML file strictly (an unknown key is an error naming
-// its line) and returns the keys it sets.
-func loadSGFile(path string) (sgFile, map[string]bool, error) {
-	var f sgFile
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return f, nil, fmt.Errorf("--config: %w", err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
-		return f, nil, fmt.Errorf("--config %s: %w", path, err)
-	}
-	keys := map[string]any{}
-	if err := yaml.Unmarshal(b, &keys); err != nil {
-		return f, nil, fmt.Errorf("--config %s: %w", path, err)
-	}
-	set := map[string]bool{}
-	for k := range keys {
-		set[k] = true
-	}
-	return f, set, nil
-}
-
-// mergeSG returns the file's values, overridden by the flags given on the
-// command line; keys neither sets keep the flags' defaults.
-func mergeSG(fl *pflag.FlagSet, file sgFile, inFile map[string]bool, flags sgFile) sgFile {
-	out := file
-	dst, src := reflect.ValueOf(&out).Elem(), reflect.ValueOf(flags)
-	for i := range dst.NumField() {
-		key := dst.Type().Field(i).Tag.Get("yaml")
-		if fl.Changed(strings.ReplaceAll(key, "_", "-")) || !inFile[key] {
-			dst.Field(i).Set(src.Field(i))
-		}
-	}
-	return out
 }
 
 // sgConfig checks the merged configuration and builds the SG's.
@@ -153,7 +111,7 @@ func sgConfig(f sgFile) (sg.Config, zapcore.Level, error) {
 		return c, 0, fmt.Errorf("--profile: %w", err)
 	}
 	if f.PointCode != "" {
-		if c.PointCode, err = sg.ParsePointCode(f.PointCode); err != nil {
+		if c.PointCode, err = mxua.ParsePointCode(f.PointCode); err != nil {
 			return c, 0, fmt.Errorf("--point-code: %w", err)
 		}
 	}
@@ -223,11 +181,11 @@ pc=2"). --metrics serves Prometheus metrics at /metrics. Flags override the
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			merged := flags
 			if cfgPath != "" {
-				file, set, err := loadSGFile(cfgPath)
+				file, set, err := loadConfigFile[sgFile](cfgPath)
 				if err != nil {
 					return err
 				}
-				merged = mergeSG(cmd.Flags(), file, set, flags)
+				merged = mergeConfig(cmd.Flags(), file, set, flags)
 			}
 			cfg, level, err := sgConfig(merged)
 			if err != nil {

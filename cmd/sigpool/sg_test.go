@@ -79,7 +79,7 @@ log_level: debug
 	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	file, set, err := loadSGFile(p)
+	file, set, err := loadConfigFile[sgFile](p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ log_level: debug
 	flags.PointCode, _ = fl.GetString("point-code")
 	flags.FailoverHold, _ = fl.GetDuration("failover-hold")
 	flags.LogLevel, _ = fl.GetString("log-level")
-	cfg, level, err := sgConfig(mergeSG(fl, file, set, flags))
+	cfg, level, err := sgConfig(mergeConfig(fl, file, set, flags))
 	if err != nil {
 		t.Fatal(err)
 	}
