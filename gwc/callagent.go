@@ -155,6 +155,7 @@ type CallAgent struct {
 	rng       *rand.Rand
 	timers    timerHeap
 	stats     AgentStats
+	scratch   []byte // an answer's TCAP bytes, until wrapped
 }
 
 // NewCallAgent returns an idle call agent.
@@ -207,7 +208,7 @@ func (a *CallAgent) Stats() AgentStats {
 // the agent does not serve (other user parts, SCCP management, SUA
 // connection-oriented traffic) are dropped with a Note.
 func (a *CallAgent) Receive(now time.Time, peer Peer, m *mxua.Message) []Action {
-	var out []Action
+	out := make([]Action, 0, 4) // an answer, its notes and cookie: one allocation
 	if m == nil {
 		return a.malformed(out, mxua.BindingKey{}, "nil message")
 	}

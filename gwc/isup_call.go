@@ -48,11 +48,17 @@ type route struct {
 }
 
 // routeOf answers m: to its OPC, from the configured point code or m's DPC.
-func (a *CallAgent) routeOf(m *mxua.Message) route {
+// A route kept beyond m's handling (keep) has its own copies of m's
+// routing contexts and network appearance; otherwise it shares them.
+func (a *CallAgent) routeOf(m *mxua.Message, keep bool) route {
 	pd := m.ProtocolData
 	r := route{OPC: a.cfg.PointCode, DPC: pd.OPC, NI: pd.NI, MP: pd.MP, SLS: pd.SLS}
 	if r.OPC == 0 {
 		r.OPC = pd.DPC
+	}
+	if !keep {
+		r.RC, r.NA = m.RoutingContexts, m.NetworkAppearance
+		return r
 	}
 	if len(m.RoutingContexts) > 0 {
 		r.RC = append([]uint32(nil), m.RoutingContexts...)
@@ -102,7 +108,7 @@ func (a *CallAgent) isup(out []Action, now time.Time, peer Peer, m *mxua.Message
 	case *isup.IAM:
 		switch {
 		case c == nil:
-			return a.seize(out, now, peer, key, b.CIC, a.routeOf(m))
+			return a.seize(out, now, peer, key, b.CIC, a.routeOf(m, true))
 		case c.state == callReleasing:
 			return a.unexpected(out, key, "IAM on a circuit awaiting RLC: discarded")
 		default:
@@ -114,7 +120,7 @@ func (a *CallAgent) isup(out []Action, now time.Time, peer Peer, m *mxua.Message
 			return a.cookie(out, c.peer, key, c.snapshot(now))
 		}
 	case *isup.REL:
-		r := a.routeOf(m)
+		r := a.routeOf(m, false) // the RLC is built at once
 		out, err = a.sendISUP(out, peer, &r, &isup.RLC{CIC: b.CIC})
 		if err != nil {
 			return a.malformed(out, key, err.Error())

@@ -66,9 +66,57 @@ func (a *CallAgent) allocTID() uint32 {
 	}
 }
 
-// replyFunc wraps an encoded TCAP answer into the message that carries it
-// back to the sender.
-type replyFunc func(tcapMsg []byte) (*mxua.Message, error)
+// replyTo says how an encoded TCAP answer is carried back to the sender
+// of the message it answers: in a UDT or XUDT with called and calling
+// party swapped, in M3UA DATA back along the MTP3 route (sccp), or in a
+// SUA CLDT with source and destination swapped.
+type replyTo struct {
+	m    *mxua.Message // answered; read only
+	udt  *sccp.UDT
+	xudt *sccp.XUDT
+	r    route
+}
+
+// answerBlock and suaAnswerBlock hold an answer and its payload in one
+// allocation (a typical UDT with TCAP answer fits buf).
+type (
+	answerBlock struct {
+		m   mxua.Message
+		pd  mxua.ProtocolData
+		buf [64]byte
+	}
+	suaAnswerBlock struct {
+		m   mxua.Message
+		sua mxua.SUAData
+		buf [48]byte
+	}
+)
+
+// message wraps the encoded TCAP answer t.
+func (rt *replyTo) message(t []byte) (*mxua.Message, error) {
+	if rt.m.Protocol == mxua.SUA {
+		blk := new(suaAnswerBlock)
+		in := rt.m.SUA
+		blk.sua = mxua.SUAData{ProtocolClass: in.ProtocolClass &^ 0x80, SequenceControl: in.SequenceControl,
+			Source: in.Destination, Destination: in.Source, Data: append(blk.buf[:0], t...)}
+		blk.m = mxua.Message{Protocol: mxua.SUA, Kind: mxua.KindCLDT, RoutingContexts: rt.m.RoutingContexts,
+			NetworkAppearance: rt.m.NetworkAppearance, SUA: &blk.sua}
+		return &blk.m, nil
+	}
+	blk := new(answerBlock)
+	var p []byte
+	var err error
+	if u := rt.udt; u != nil {
+		p, err = (&sccp.UDT{ProtocolClass: u.ProtocolClass, CalledParty: u.CallingParty, CallingParty: u.CalledParty, Data: t}).AppendTo(blk.buf[:0])
+	} else {
+		u := rt.xudt
+		p, err = (&sccp.XUDT{ProtocolClass: u.ProtocolClass, HopCounter: 15, CalledParty: u.CallingParty, CallingParty: u.CalledParty, Data: t}).AppendTo(blk.buf[:0])
+	}
+	r := &rt.r
+	blk.pd = mxua.ProtocolData{OPC: r.OPC, DPC: r.DPC, SI: siSCCP, NI: r.NI, MP: r.MP, SLS: r.SLS, Payload: p}
+	blk.m = mxua.Message{Protocol: mxua.M3UA, Kind: mxua.KindDATA, RoutingContexts: r.RC, NetworkAppearance: r.NA, ProtocolData: &blk.pd}
+	return &blk.m, err
+}
 
 // sccpTCAP handles TCAP in a SCCP UDT or XUDT in M3UA DATA; answers swap
 // called and calling party and go back along the MTP3 route.
@@ -78,56 +126,40 @@ func (a *CallAgent) sccpTCAP(out []Action, now time.Time, peer Peer, m *mxua.Mes
 	if err != nil {
 		return a.malformed(out, key, err.Error())
 	}
-	r := a.routeOf(m)
+	// The answer is built before this returns: the route may share m's
+	// routing contexts and network appearance rather than copy them.
+	rt := replyTo{m: m, r: a.routeOf(m, false)}
 	var data []byte
-	var reply replyFunc
 	switch u := msg.(type) {
 	case *sccp.UDT:
-		data = u.Data
-		reply = func(t []byte) (*mxua.Message, error) {
-			p, err := (&sccp.UDT{ProtocolClass: u.ProtocolClass, CalledParty: u.CallingParty, CallingParty: u.CalledParty, Data: t}).AppendTo(nil)
-			return r.data(siSCCP, p), err
-		}
+		data, rt.udt = u.Data, u
 	case *sccp.XUDT:
-		data = u.Data
-		reply = func(t []byte) (*mxua.Message, error) {
-			p, err := (&sccp.XUDT{ProtocolClass: u.ProtocolClass, HopCounter: 15, CalledParty: u.CallingParty, CallingParty: u.CalledParty, Data: t}).AppendTo(nil)
-			return r.data(siSCCP, p), err
-		}
+		data, rt.xudt = u.Data, u
 	default:
 		return a.unexpected(out, key, fmt.Sprintf("SCCP %v: not unitdata", msg.MessageType()))
 	}
-	return a.tcap(out, now, peer, b, data, reply)
+	return a.tcap(out, now, peer, b, data, &rt)
 }
 
 // suaTCAP handles TCAP in a SUA CLDT; the answer is a CLDT with source and
 // destination swapped.
 func (a *CallAgent) suaTCAP(out []Action, now time.Time, peer Peer, m *mxua.Message, b mxua.Binding) []Action {
-	in := m.SUA
-	var rc []uint32
-	if len(m.RoutingContexts) > 0 {
-		rc = append(rc, m.RoutingContexts...)
-	}
-	reply := func(t []byte) (*mxua.Message, error) {
-		return &mxua.Message{Protocol: mxua.SUA, Kind: mxua.KindCLDT, RoutingContexts: rc, NetworkAppearance: m.NetworkAppearance,
-			SUA: &mxua.SUAData{ProtocolClass: in.ProtocolClass &^ 0x80, SequenceControl: in.SequenceControl,
-				Source: in.Destination, Destination: in.Source, Data: t}}, nil
-	}
-	return a.tcap(out, now, peer, b, in.Data, reply)
+	return a.tcap(out, now, peer, b, m.SUA.Data, &replyTo{m: m})
 }
 
 // tcap runs the responder for one TCAP message.
-func (a *CallAgent) tcap(out []Action, now time.Time, peer Peer, b mxua.Binding, data []byte, reply replyFunc) []Action {
+func (a *CallAgent) tcap(out []Action, now time.Time, peer Peer, b mxua.Binding, data []byte, reply *replyTo) []Action {
 	key, _ := b.Key()
 	msg, err := tcap.Decode(data)
 	if err != nil {
 		return a.malformed(out, key, err.Error())
 	}
 	send := func(out []Action, t *tcap.Message) []Action {
-		enc, err := t.AppendTo(nil)
+		enc, err := t.AppendTo(a.scratch[:0]) // copied into the answer
+		a.scratch = enc[:0]
 		var m *mxua.Message
 		if err == nil {
-			m, err = reply(enc)
+			m, err = reply.message(enc)
 		}
 		if err != nil {
 			return a.malformed(out, key, "answer: "+err.Error())

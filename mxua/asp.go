@@ -429,6 +429,11 @@ func (a *ASP) transfer(out *[]Action, m *Message) {
 
 // userPartAlive clears a DUPU of the user part a message came from: traffic
 // from it shows it is available again (ITU-T Q.704 section 11.2.7).
+// deliversAll reports whether user traffic received while ACTIVE would
+// only be delivered, changing nothing here: no user part is marked
+// unavailable for it to revive.
+func (a *ASP) deliversAll() bool { return a.state == ASPActive && len(a.dests.users) == 0 }
+
 func (a *ASP) userPartAlive(m *Message) {
 	switch {
 	case m.ProtocolData != nil:

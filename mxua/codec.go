@@ -312,7 +312,8 @@ type decoder struct {
 	b    []byte
 	// buf is a copy of b, made the first time a decoded field needs bytes,
 	// so decoded messages never alias the caller's (likely reused) buffer
-	// and a DATA costs one copy, not one per field.
+	// and a DATA costs one copy, not one per field; b itself when the
+	// caller hands b over (decodeOwned).
 	buf []byte
 }
 
@@ -449,7 +450,14 @@ type (
 
 // Decode decodes one M3UA or SUA message, exactly the bytes of b (one SCTP
 // user message). The result never aliases b. Errors are *DecodeError.
-func Decode(p Protocol, b []byte) (*Message, error) {
+func Decode(p Protocol, b []byte) (*Message, error) { return decode(p, b, false) }
+
+// decodeOwned is Decode for a b nobody else holds or changes (a message
+// buffer the transport handed over): the result's byte fields alias b
+// instead of copying it.
+func decodeOwned(p Protocol, b []byte) (*Message, error) { return decode(p, b, true) }
+
+func decode(p Protocol, b []byte, owned bool) (*Message, error) {
 	if p != M3UA && p != SUA {
 		return nil, &DecodeError{Protocol: p, Code: ErrProtocolError, Reason: ErrInvalidValue, Detail: "unknown protocol"}
 	}
@@ -463,6 +471,9 @@ func Decode(p Protocol, b []byte) (*Message, error) {
 		return nil, &DecodeError{Protocol: p, Code: ErrProtocolError, Reason: ErrTruncated, Detail: fmt.Sprintf("%d bytes, the common header needs 8", len(b))}
 	}
 	d := decoder{p: p, kind: NewKind(b[2], b[3]), b: b}
+	if owned {
+		d.buf = b
+	}
 	if l := d.be32(4); l < headerLen || uint64(l) != uint64(len(b)) {
 		return nil, d.fail(4, 0, ErrProtocolError, ErrLength, "message length %d, %d bytes received", l, len(b))
 	}

@@ -2,6 +2,7 @@ package mxua
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -187,6 +188,55 @@ func TestKinds(t *testing.T) {
 			if !seen[k] {
 				t.Errorf("%v %v has no golden", p, k)
 			}
+		}
+	}
+}
+
+// decodeOwned reads what Decode reads; its byte fields point into the
+// buffer handed over, and Decode's never do.
+func TestDecodeOwnedAliases(t *testing.T) {
+	for _, m := range []*Message{
+		dataMsg(100, 200, 3, 7),
+		{Protocol: M3UA, Kind: KindBEAT, HeartbeatData: []byte("beat")},
+		{Protocol: SUA, Kind: KindCLDT, RoutingContexts: []uint32{1}, SUA: &SUAData{
+			Source:      &SCCPAddress{RoutingIndicator: 2, AddressIndicator: 3, PointCode: ptr(uint32(1)), SSN: ptr(uint8(8))},
+			Destination: &SCCPAddress{RoutingIndicator: 2, AddressIndicator: 3, PointCode: ptr(uint32(2)), SSN: ptr(uint8(6))},
+			Data:        []byte{0x62, 0x03, 0x48, 0x01, 0x01}}},
+	} {
+		b, err := Encode(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copied, err := Decode(m.Protocol, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		owned, err := decodeOwned(m.Protocol, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(copied, owned) {
+			t.Errorf("%v: decodeOwned %+v, Decode %+v", m.Kind, owned, copied)
+		}
+		field := func(m *Message) []byte {
+			switch {
+			case m.ProtocolData != nil:
+				return m.ProtocolData.Payload
+			case m.SUA != nil:
+				return m.SUA.Data
+			}
+			return m.HeartbeatData
+		}
+		inside := func(f []byte) bool {
+			for i := range b {
+				if len(f) > 0 && &f[0] == &b[i] {
+					return true
+				}
+			}
+			return false
+		}
+		if !inside(field(owned)) || inside(field(copied)) {
+			t.Errorf("%v: owned aliases %v, copied aliases %v; want true, false", m.Kind, inside(field(owned)), inside(field(copied)))
 		}
 	}
 }

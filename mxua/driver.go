@@ -370,7 +370,9 @@ func (d *driver) reader(c *conn) {
 			d.log.Info("mxua: message with foreign PPID dropped", zap.Uint64("assoc", uint64(c.id)), zap.Uint32("ppid", tm.PPID))
 			continue
 		}
-		m, err := Decode(d.proto, tm.Data)
+		// Every transport hands over a buffer of its own per message, so
+		// the decoded message may keep pointing into it.
+		m, err := decodeOwned(d.proto, tm.Data)
 		if err != nil {
 			var de *DecodeError
 			if !errors.As(err, &de) {
@@ -576,14 +578,18 @@ func coreStreams(address string, cfg transport.Config) (uint16, error) {
 }
 
 // notifyQueue decouples the loop from the application: pushes never block
-// (the loop must keep beating), and a pump goroutine hands notifications out
-// in order on C.
+// (the loop must keep beating), and notifications come out in order on C.
+// A push that finds nothing queued and room in C puts its notification on
+// C itself; otherwise it queues, and a pump goroutine hands the queue out,
+// so that the common case costs no hand-over between goroutines.
 type notifyQueue struct {
-	mu     sync.Mutex
-	q      []Notify
-	closed bool
-	wake   chan struct{}
-	C      chan Notify
+	mu      sync.Mutex
+	q       []Notify
+	spare   []Notify // the pump's last batch, emptied: q's next backing array
+	pumping bool     // the pump holds notifications not yet on C
+	closed  bool
+	wake    chan struct{}
+	C       chan Notify
 }
 
 func newNotifyQueue() *notifyQueue {
@@ -594,6 +600,17 @@ func newNotifyQueue() *notifyQueue {
 
 func (n *notifyQueue) push(x Notify) {
 	n.mu.Lock()
+	if len(n.q) == 0 && !n.pumping && !n.closed {
+		select {
+		case n.C <- x: // nothing ahead of it: in order
+			n.mu.Unlock()
+			return
+		default:
+		}
+	}
+	if n.q == nil && n.spare != nil {
+		n.q, n.spare = n.spare, nil
+	}
 	n.q = append(n.q, x)
 	n.mu.Unlock()
 	select {
@@ -616,10 +633,16 @@ func (n *notifyQueue) close() {
 // nobody may be reading any more. C is closed at the end.
 func (n *notifyQueue) pump() {
 	defer close(n.C)
+	var q []Notify
 	for {
 		n.mu.Lock()
-		q, closed := n.q, n.closed
-		n.q = nil
+		if q != nil && n.spare == nil && cap(q) <= maxSpareNotes {
+			clear(q) // drop the references to delivered messages
+			n.spare = q[:0]
+		}
+		q, n.q = n.q, nil
+		closed := n.closed
+		n.pumping = len(q) > 0 && !closed
 		n.mu.Unlock()
 		if closed {
 			return
@@ -643,3 +666,7 @@ func (n *notifyQueue) pump() {
 		}
 	}
 }
+
+// maxSpareNotes bounds the queue array kept for reuse, so one burst's
+// backlog is not held for good.
+const maxSpareNotes = 1024

@@ -140,6 +140,7 @@ func newASPEndpoint(cfg ASPEndpointConfig) (*ASPEndpoint, error) {
 	e := &ASPEndpoint{cfg: cfg, asp: asp, tcfg: tcfg, ended: make(chan struct{})}
 	e.d = newDriver(cfg.ASP.Protocol, asp, cfg.Logger, cfg.SendQueue)
 	e.d.after = e.snapshot
+	e.d.deliverFast = e.deliverFast
 	e.redialCtx, e.redialCancel = context.WithCancel(context.Background())
 	return e, nil
 }
@@ -168,14 +169,15 @@ func (e *ASPEndpoint) snapshot() {
 	if st == ASPActive {
 		c = e.d.assocs[aspAssoc]
 	}
-	if cur := e.fast.Load(); cur == nil && c == nil || cur != nil && cur.c == c {
+	deliver := e.asp.deliversAll()
+	if cur := e.fast.Load(); cur == nil && c == nil || cur != nil && cur.c == c && cur.deliver == deliver {
 		return
 	}
 	if c == nil {
 		e.fast.Store(nil)
 		return
 	}
-	t := &aspTarget{c: c}
+	t := &aspTarget{c: c, deliver: deliver}
 	if rcs := e.cfg.ASP.RoutingContexts; len(rcs) == 1 {
 		t.rc = rcs[:1:1]
 	}
@@ -187,6 +189,26 @@ func (e *ASPEndpoint) snapshot() {
 type aspTarget struct {
 	c  *conn
 	rc []uint32 // routing context for traffic without one (ASP.transfer's default)
+	// deliver: received traffic changes no ASP state (see
+	// ASP.deliversAll), so the reader may deliver it without the loop.
+	deliver bool
+}
+
+// deliverFast is ASP.message for user traffic done in the reader
+// goroutine while the ASP is ACTIVE and receiving it changes nothing in
+// the core: the notification the core would give, without the hand-over
+// to the loop and back.
+func (e *ASPEndpoint) deliverFast(c *conn, _ uint16, m *Message) bool {
+	t := e.fast.Load()
+	if t == nil || t.c != c || !t.deliver || fsmCheckKind(e.cfg.ASP.Protocol, m.Kind) != 0 {
+		return false
+	}
+	var rc uint32
+	if len(m.RoutingContexts) > 0 {
+		rc = m.RoutingContexts[0]
+	}
+	e.d.notes.push(Notify{Kind: NotifyDeliver, Assoc: c.id, RoutingContext: rc, Msg: m})
+	return true
 }
 
 // sendFast is ASP.transfer done in the caller's goroutine: encode and

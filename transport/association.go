@@ -40,6 +40,8 @@ type Association interface {
 	Send(ctx context.Context, m Message) error
 	// Recv returns the next message, or the error that ended the
 	// association once every message received before the end is read.
+	// The message's Data belongs to the caller: the association never
+	// reads or writes it again (decoders may keep slices of it).
 	Recv(ctx context.Context) (Message, error)
 	// Events delivers Up first, Restart and path changes while the
 	// association lives, and one final Down or PeerDead, after which the

@@ -53,9 +53,14 @@ type tcpAssoc struct {
 	wbuf    []byte        // frames not yet written; owned by the wsem holder
 	werr    error         // sticky write error; owned by the wsem holder
 	kicking atomic.Bool   // a background flush is starting
+	// wtry and wtryFn are write's non-blocking attempt, made once so that
+	// a send allocates no closure; owned by the wsem holder.
+	wtry   writeAttempt
+	wtryFn func(fd uintptr) bool
 
 	rsem         chan struct{} // the read turn: its holder reads the socket
 	fr           *frameReader  // owned by the rsem holder
+	rcancel      *readCancel   // owned by the rsem holder
 	recvActive   atomic.Int32  // Recv calls in progress
 	recvCount    atomic.Uint64 // Recv calls finished
 	idleSeen     atomic.Uint64 // recvCount when the idle timer last looked
@@ -108,6 +113,10 @@ func newTCPAssoc(conn *net.TCPConn, tc *tls.Conn, cfg Config) (*tcpAssoc, error)
 		closeTimeout: closeTimeoutFor(cfg.Profile),
 		rsem:         make(chan struct{}, 1),
 		fr:           newFrameReader(rw, cfg),
+	}
+	a.wtryFn = func(fd uintptr) bool {
+		a.wtry.n, a.wtry.err = rawWrite(fd, a.wtry.b)
+		return true
 	}
 	a.idle = time.AfterFunc(time.Hour, a.idleCheck)
 	a.idle.Stop()
@@ -315,15 +324,13 @@ func (a *tcpAssoc) write(ctx context.Context, b []byte) (int, error) {
 	if ctx.Done() == nil {
 		return a.conn.Write(b)
 	}
-	var n int
-	var werr error
-	if err := a.rc.Write(func(fd uintptr) bool {
-		n, werr = rawWrite(fd, b)
-		return true
-	}); err != nil {
+	a.wtry.b = b
+	err := a.rc.Write(a.wtryFn)
+	n, werr := max(a.wtry.n, 0), a.wtry.err
+	a.wtry = writeAttempt{}
+	if err != nil {
 		return 0, err
 	}
-	n = max(n, 0)
 	if werr == nil && n == len(b) {
 		return n, nil
 	}
@@ -347,6 +354,13 @@ func (a *tcpAssoc) write(ctx context.Context, b []byte) (int, error) {
 		}
 	}
 	return n + m, err
+}
+
+// writeAttempt is one non-blocking write(2): its input and outcome.
+type writeAttempt struct {
+	b   []byte
+	n   int
+	err error
 }
 
 // writeTLS writes b through TLS. A write cut short by ctx leaves the TLS
@@ -437,29 +451,62 @@ func (a *tcpAssoc) idleCheck() {
 	}
 }
 
+// readCancel makes a context's end interrupt the socket read: once the
+// context is done, the read deadline is set in the past. One registration
+// serves every Recv made with the same context (a reader goroutine's
+// long-lived one), so that receiving costs no registration per message.
+type readCancel struct {
+	done  <-chan struct{} // the context's Done: the registration's identity
+	stop  func() bool
+	fired chan struct{} // closed once the deadline is set
+}
+
+// watchRead makes sure ctx's end interrupts reads (rsem held).
+func (a *tcpAssoc) watchRead(ctx context.Context) {
+	done := ctx.Done()
+	if done == nil || a.rcancel != nil && a.rcancel.done == done {
+		return
+	}
+	a.unwatchRead()
+	rc := &readCancel{done: done, fired: make(chan struct{})}
+	rc.stop = context.AfterFunc(ctx, func() {
+		_ = a.conn.SetReadDeadline(time.Unix(1, 0)) // in the past: wakes the read
+		close(rc.fired)
+	})
+	a.rcancel = rc
+}
+
+// unwatchRead drops the registration of watchRead; if its context already
+// ended, the read deadline it set is cleared again (rsem held). It
+// reports whether that context had ended.
+func (a *tcpAssoc) unwatchRead() bool {
+	rc := a.rcancel
+	if rc == nil {
+		return false
+	}
+	a.rcancel = nil
+	if rc.stop() {
+		return false
+	}
+	<-rc.fired
+	_ = a.conn.SetReadDeadline(time.Time{})
+	return true
+}
+
 // recvDirect reads one message in the caller's goroutine; the caller holds
 // the read turn.
 func (a *tcpAssoc) recvDirect(ctx context.Context) (Message, error) {
 	if ended, err := a.isEnded(); ended {
+		a.unwatchRead()
 		return Message{}, err
 	}
-	var stop func() bool
-	var fired chan struct{}
-	if ctx.Done() != nil {
-		fired = make(chan struct{})
-		stop = context.AfterFunc(ctx, func() {
-			_ = a.conn.SetReadDeadline(time.Unix(1, 0)) // in the past: wakes the read
-			close(fired)
-		})
+	if !a.fr.buffered() {
+		a.watchRead(ctx)
 	}
 	m, readErr, frameErr := a.fr.next(false)
-	if stop != nil && !stop() {
-		<-fired
-		_ = a.conn.SetReadDeadline(time.Time{})
-		if readErr != nil && errors.Is(readErr, os.ErrDeadlineExceeded) {
-			// The frame read so far stays in fr for the next Recv.
-			return Message{}, fmt.Errorf("transport: recv from %s: %w", a.remote, ctx.Err())
-		}
+	if readErr != nil && errors.Is(readErr, os.ErrDeadlineExceeded) && a.unwatchRead() {
+		// The frame read so far stays in fr for the next Recv.
+		return Message{}, fmt.Errorf("transport: recv from %s: %w", a.remote, ctx.Err())
 	}
 	switch {
 	case frameErr != nil:
@@ -468,6 +515,7 @@ func (a *tcpAssoc) recvDirect(ctx context.Context) (Message, error) {
 		a.readEnded(readErr)
 	}
 	if ended, err := a.isEnded(); ended {
+		a.unwatchRead()
 		return Message{}, err
 	}
 	return m, nil
@@ -482,6 +530,8 @@ func (a *tcpAssoc) background() {
 		a.bgReading.Store(false)
 		<-a.rsem
 	}()
+	// No Recv's context may interrupt the background reader's reads.
+	a.unwatchRead()
 	batch := make([]Message, 0, 64)
 	discard := false
 	for {
@@ -605,6 +655,7 @@ func (a *tcpAssoc) Close() error {
 		_ = a.conn.SetReadDeadline(deadline)
 		select {
 		case a.rsem <- struct{}{}:
+			a.unwatchRead()
 			_ = a.conn.SetReadDeadline(deadline)
 			for {
 				if _, readErr, frameErr := a.fr.next(true); readErr != nil || frameErr != nil {
@@ -627,6 +678,14 @@ func (a *tcpAssoc) Close() error {
 func (a *tcpAssoc) Abort() error {
 	a.end(EventDown, "aborted locally", a.closedErr(), true)
 	a.abortConn()
+	// Drop a Recv context's registration unless a reader is at it (it
+	// does so itself on seeing the end).
+	select {
+	case a.rsem <- struct{}{}:
+		a.unwatchRead()
+		<-a.rsem
+	default:
+	}
 	return nil
 }
 

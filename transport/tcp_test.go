@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -305,5 +306,81 @@ func TestRecvCancelledMidFrame(t *testing.T) {
 		if err != nil || m.Stream != 2 || m.PPID != 4 || len(m.Data) != 1000 {
 			t.Fatalf("cut at %d: stream %d PPID %d %d bytes, %v", cut, m.Stream, m.PPID, len(m.Data), err)
 		}
+	}
+}
+
+// A reader's long-lived context is registered once for all its Recvs; when
+// it ends between Recvs, a Recv with another context is not interrupted,
+// and one with the ended context reports its end without losing the frame.
+func TestRecvContextEndsBetweenRecvs(t *testing.T) {
+	tcpOnly(t)
+	ctx := testCtx(t, 10*time.Second)
+	cfg := Config{Logger: testLogger()}
+	l, addr := listen(t, ctx, backend{scheme: "tcp"}, cfg)
+	raw, err := net.Dial("tcp", strings.TrimPrefix(addr, "tcp://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	a, err := l.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Abort()
+	long, cancelLong := context.WithCancel(ctx)
+	for i := range 3 {
+		if _, err := raw.Write(muxFrame(1, 3, []byte{byte(i)})); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := a.Recv(long); err != nil || len(m.Data) != 1 || m.Data[0] != byte(i) {
+			t.Fatalf("recv %d: %v %v", i, m.Data, err)
+		}
+	}
+	cancelLong() // nobody is in Recv: the socket's read deadline is set
+	if _, err := a.Recv(long); !errors.Is(err, context.Canceled) {
+		t.Fatalf("recv with the ended context: %v, want canceled", err)
+	}
+	// Another context reads on; its frame arrives after a pause, so the
+	// read blocks in the socket.
+	got := make(chan error, 1)
+	go func() {
+		m, err := a.Recv(ctx)
+		if err == nil && string(m.Data) != "later" {
+			err = fmt.Errorf("got %q", m.Data)
+		}
+		got <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // not a synchronisation: lets the read block first
+	if _, err := raw.Write(muxFrame(1, 3, []byte("later"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	if ended, err := a.(*tcpAssoc).isEnded(); ended {
+		t.Fatalf("association ended: %v", err)
+	}
+}
+
+// Recv with a reader's context allocates no registration per message.
+func TestRecvAllocations(t *testing.T) {
+	tcpOnly(t)
+	ctx := testCtx(t, 10*time.Second)
+	c, s := pair(t, ctx, backend{scheme: "tcp"}, Config{Logger: testLogger()})
+	reader, cancel := context.WithCancel(ctx)
+	defer cancel()
+	msg := Message{PPID: 3, Data: make([]byte, 100)}
+	roundTrip := func() {
+		if err := c.Send(ctx, msg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Recv(reader); err != nil {
+			t.Fatal(err)
+		}
+	}
+	roundTrip()
+	// The message buffer is the one allocation Recv makes.
+	if n := testing.AllocsPerRun(200, roundTrip); n > 1 {
+		t.Errorf("%.1f allocations per send and receive, want at most 1", n)
 	}
 }

@@ -100,7 +100,42 @@ type Core struct {
 
 	isupOut []isupOut
 	tcapOut []tcapOut
+
+	// blocks hold the messages handed out since the last Recycle (the
+	// first used of them); replies is Receive's and Fire's result.
+	blocks  []*msgBlock
+	used    int
+	replies []*mxua.Message
 }
+
+// msgBlock is the storage of one message the core hands out, reused after
+// Recycle, so that a steady load allocates nothing here per message.
+type msgBlock struct {
+	m        mxua.Message
+	pd       mxua.ProtocolData
+	sua      mxua.SUAData
+	src, dst mxua.SCCPAddress
+	opc, dpc uint32
+	ssnSrc   uint8
+	ssnDst   uint8
+	pcg, pcd uint16
+	payload  [96]byte // UDT, TCAP or ISUP bytes; longer ones are allocated
+}
+
+// block returns a zeroed message block.
+func (c *Core) block() *msgBlock {
+	if c.used == len(c.blocks) {
+		c.blocks = append(c.blocks, new(msgBlock))
+	} else {
+		*c.blocks[c.used] = msgBlock{}
+	}
+	c.used++
+	return c.blocks[c.used-1]
+}
+
+// Recycle lets the core reuse the storage of every message it returned
+// so far: the caller has sent them (and holds none).
+func (c *Core) Recycle() { c.used = 0 }
 
 // NewCore returns a core whose report counts time from now.
 func NewCore(cfg CoreConfig, now time.Time) (*Core, error) {
@@ -119,6 +154,9 @@ func NewCore(cfg CoreConfig, now time.Time) (*Core, error) {
 
 // ErrNoISUPOverSUA: SUA carries SCCP users only.
 var ErrNoISUPOverSUA = errors.New("sepsim: ISUP calls need M3UA (SUA carries SCCP traffic only)")
+
+// Messages returned by StartCall, StartDialogue, StartRaw, Receive and
+// Fire stay valid until Recycle.
 
 // StartCall seizes a free circuit and returns its IAM; ErrNoFreeCircuit
 // when the range is busy.
@@ -226,11 +264,13 @@ func (c *Core) Report(now time.Time) Report {
 	return r
 }
 
+// drain turns the pending outputs into messages; the slice is reused by
+// the next call.
 func (c *Core) drain() []*mxua.Message {
 	if len(c.isupOut)+len(c.tcapOut) == 0 {
 		return nil
 	}
-	out := make([]*mxua.Message, 0, len(c.isupOut)+len(c.tcapOut))
+	out := c.replies[:0]
 	for _, o := range c.isupOut {
 		out = append(out, c.isupMessage(o))
 	}
@@ -238,40 +278,39 @@ func (c *Core) drain() []*mxua.Message {
 		out = append(out, c.tcapMessage(o))
 	}
 	c.isupOut, c.tcapOut = c.isupOut[:0], c.tcapOut[:0]
+	c.replies = out
 	return out
 }
 
 func (c *Core) isupMessage(o isupOut) *mxua.Message {
-	return &mxua.Message{Protocol: mxua.M3UA, Kind: mxua.KindDATA, RoutingContexts: c.rc,
-		ProtocolData: &mxua.ProtocolData{OPC: c.cfg.OPC, DPC: c.cfg.DPC, SI: 5, NI: c.cfg.NI,
-			SLS: uint8(o.cic & 0x0f), Payload: o.payload}}
+	b := c.block()
+	b.pd = mxua.ProtocolData{OPC: c.cfg.OPC, DPC: c.cfg.DPC, SI: 5, NI: c.cfg.NI,
+		SLS: uint8(o.cic & 0x0f), Payload: append(b.payload[:0], o.payload...)}
+	b.m = mxua.Message{Protocol: mxua.M3UA, Kind: mxua.KindDATA, RoutingContexts: c.rc, ProtocolData: &b.pd}
+	return &b.m
 }
 
 func (c *Core) tcapMessage(o tcapOut) *mxua.Message {
-	opc, dpc := c.cfg.OPC, c.cfg.DPC
+	b := c.block()
+	b.opc, b.dpc = c.cfg.OPC, c.cfg.DPC
+	b.ssnSrc, b.ssnDst = c.cfg.CallingSSN, c.cfg.CalledSSN
 	if c.cfg.Protocol == mxua.SUA {
-		return &mxua.Message{Protocol: mxua.SUA, Kind: mxua.KindCLDT, RoutingContexts: c.rc,
-			SUA: &mxua.SUAData{
-				SequenceControl: o.tid & 0xff,
-				Source:          suaAddress(opc, c.cfg.CallingSSN),
-				Destination:     suaAddress(dpc, c.cfg.CalledSSN),
-				Data:            o.payload,
-			}}
+		// SUA addresses routed on SSN + PC (RFC 3868 3.10.2).
+		b.src = mxua.SCCPAddress{RoutingIndicator: 2, AddressIndicator: 3, PointCode: &b.opc, SSN: &b.ssnSrc}
+		b.dst = mxua.SCCPAddress{RoutingIndicator: 2, AddressIndicator: 3, PointCode: &b.dpc, SSN: &b.ssnDst}
+		b.sua = mxua.SUAData{SequenceControl: o.tid & 0xff, Source: &b.src, Destination: &b.dst,
+			Data: append(b.payload[:0], o.payload...)}
+		b.m = mxua.Message{Protocol: mxua.SUA, Kind: mxua.KindCLDT, RoutingContexts: c.rc, SUA: &b.sua}
+		return &b.m
 	}
-	pcg, pcd := uint16(opc), uint16(dpc)
-	ssg, ssd := c.cfg.CallingSSN, c.cfg.CalledSSN
+	b.pcg, b.pcd = uint16(b.opc), uint16(b.dpc)
 	udt := sccp.UDT{
-		CalledParty:  sccp.Address{RoutingIndicator: sccp.RouteOnSSN, PointCode: &pcd, SSN: &ssd},
-		CallingParty: sccp.Address{RoutingIndicator: sccp.RouteOnSSN, PointCode: &pcg, SSN: &ssg},
+		CalledParty:  sccp.Address{RoutingIndicator: sccp.RouteOnSSN, PointCode: &b.pcd, SSN: &b.ssnDst},
+		CallingParty: sccp.Address{RoutingIndicator: sccp.RouteOnSSN, PointCode: &b.pcg, SSN: &b.ssnSrc},
 		Data:         o.payload,
 	}
-	b, _ := udt.AppendTo(make([]byte, 0, 16+len(o.payload))) // 14-bit PCs checked at NewCore
-	return &mxua.Message{Protocol: mxua.M3UA, Kind: mxua.KindDATA, RoutingContexts: c.rc,
-		ProtocolData: &mxua.ProtocolData{OPC: opc, DPC: dpc, SI: 3, NI: c.cfg.NI,
-			SLS: uint8(o.tid & 0x0f), Payload: b}}
-}
-
-// suaAddress is a SUA address routed on SSN + PC (RFC 3868 3.10.2).
-func suaAddress(pc uint32, ssn uint8) *mxua.SCCPAddress {
-	return &mxua.SCCPAddress{RoutingIndicator: 2, AddressIndicator: 3, PointCode: &pc, SSN: &ssn}
+	p, _ := udt.AppendTo(b.payload[:0]) // 14-bit PCs checked at NewCore
+	b.pd = mxua.ProtocolData{OPC: b.opc, DPC: b.dpc, SI: 3, NI: c.cfg.NI, SLS: uint8(o.tid & 0x0f), Payload: p}
+	b.m = mxua.Message{Protocol: mxua.M3UA, Kind: mxua.KindDATA, RoutingContexts: c.rc, ProtocolData: &b.pd}
+	return &b.m
 }

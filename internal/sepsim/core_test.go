@@ -454,3 +454,8 @@ func TestTakeInterval(t *testing.T) {
 		t.Fatalf("second interval: %d answers, %+v", n, lat)
 	}
 }
+
+// suaAddress is a SUA address routed on SSN + PC (RFC 3868 3.10.2).
+func suaAddress(pc uint32, ssn uint8) *mxua.SCCPAddress {
+	return &mxua.SCCPAddress{RoutingIndicator: 2, AddressIndicator: 3, PointCode: &pc, SSN: &ssn}
+}

@@ -59,6 +59,7 @@ type Sim struct {
 
 	mu         sync.Mutex // guards core and the fields below
 	core       *Core
+	replies    []*mxua.Message // handleNotes' batch (loop goroutine only)
 	finishedAt time.Time
 	sendErrs   int
 	lastErr    error
@@ -218,6 +219,7 @@ func (s *Sim) run() {
 		default:
 		}
 		s.mu.Lock()
+		s.core.Recycle() // what the last pass returned is sent
 		out = append(out[:0], s.core.Fire(now)...)
 		circuitsFull := false
 		if !stopped {
@@ -308,7 +310,10 @@ func (s *Sim) finish(now time.Time) {
 // handleNotes handles a notification and whatever else is already
 // queued, so that a burst of answers costs one pass of the loop.
 func (s *Sim) handleNotes(ctx context.Context, n mxua.Notify, notes <-chan mxua.Notify) {
-	var out []*mxua.Message
+	s.mu.Lock()
+	s.core.Recycle() // the loop's messages are sent
+	s.mu.Unlock()
+	out := s.replies[:0]
 	for i := 0; ; i++ {
 		switch n.Kind {
 		case mxua.NotifyDeliver:
@@ -329,6 +334,8 @@ func (s *Sim) handleNotes(ctx context.Context, n mxua.Notify, notes <-chan mxua.
 		}
 	}
 	s.send(ctx, out)
+	clear(out)
+	s.replies = out[:0]
 }
 
 // nextNote takes a queued notification without waiting.
@@ -366,6 +373,7 @@ func (s *Sim) drainUntilClosed(ctx context.Context, notes <-chan mxua.Notify) {
 			}
 			if n.Kind == mxua.NotifyDeliver {
 				s.mu.Lock()
+				s.core.Recycle()
 				replies, _ := s.core.Receive(time.Now(), n.Msg)
 				s.mu.Unlock()
 				s.send(ctx, replies)

@@ -60,6 +60,9 @@ type dialogues struct {
 	timeout         time.Duration
 	rec             *recorder
 	timers          *timerHeap
+	// scratch holds the TCAP bytes of the latest call's output: the core
+	// copies them into the message it hands out before the next call.
+	scratch []byte
 }
 
 func newDialogues(firstOTID uint32, continueReplies int, timeout time.Duration, rec *recorder, timers *timerHeap) *dialogues {
@@ -90,7 +93,8 @@ func (d *dialogues) start(now time.Time, raw bool, out []tcapOut) []tcapOut {
 	}
 	d.next = otid + 1
 	m := tcap.Message{Type: tcap.Begin, OTID: tcap.TIDUint32(otid), Components: componentsBegin}
-	b, _ := m.AppendTo(make([]byte, 0, 24)) // a Begin with a 4-octet OTID always encodes
+	b, _ := m.AppendTo(d.scratch[:0]) // a Begin with a 4-octet OTID always encodes
+	d.scratch = b
 	dl := dialogue{state: dlgAwaitFirst, raw: raw, start: now, sentAt: now}
 	d.arm(otid, &dl, now.Add(d.timeout))
 	d.active[otid] = dl
@@ -147,13 +151,15 @@ func (d *dialogues) receive(now time.Time, payload []byte, out []tcapOut) ([]tca
 		dl.peer = tr.OTID
 		if dl.raw || dl.continues > d.continueReplies {
 			m := tcap.Message{Type: tcap.End, DTID: dl.peer, Components: componentsAnswer}
-			b, _ := m.AppendTo(make([]byte, 0, 16))
+			b, _ := m.AppendTo(d.scratch[:0])
+			d.scratch = b
 			out = append(out, tcapOut{otid, b})
 			d.end(now, otid, dl, Completed, "", "")
 			return out, nil
 		}
 		m := tcap.Message{Type: tcap.Continue, OTID: tcap.TIDUint32(otid), DTID: dl.peer, Components: componentsAnswer}
-		b, _ := m.AppendTo(make([]byte, 0, 24))
+		b, _ := m.AppendTo(d.scratch[:0])
+		d.scratch = b
 		dl.state, dl.sentAt = dlgAwaitContinue, now
 		d.arm(otid, &dl, now.Add(d.timeout))
 		d.active[otid] = dl
