@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/sigpool/sigpool/asap"
 	"github.com/sigpool/sigpool/mxua"
@@ -402,18 +403,24 @@ func (g *GWC) exec(acts []Action) {
 }
 
 func (g *GWC) logNote(n Note) {
+	level := zapcore.DebugLevel
+	switch n.Kind {
+	case NoteMalformed:
+		level = zapcore.WarnLevel
+	case NoteUnexpected, NoteRestored:
+		level = zapcore.InfoLevel
+	}
+	// Every call and dialogue step makes a note: build the fields only
+	// when the entry will be written.
+	ce := g.log.Check(level, n.Kind.String())
+	if ce == nil {
+		return
+	}
 	fields := []zap.Field{zap.Stringer("binding", n.Key)}
 	if n.Detail != "" {
 		fields = append(fields, zap.String("detail", n.Detail))
 	}
-	switch n.Kind {
-	case NoteMalformed:
-		g.log.Warn(n.Kind.String(), fields...)
-	case NoteUnexpected, NoteRestored:
-		g.log.Info(n.Kind.String(), fields...)
-	default:
-		g.log.Debug(n.Kind.String(), fields...)
-	}
+	ce.Write(fields...)
 }
 
 // enqueue queues o for the SG association id, or for another one when
@@ -632,7 +639,9 @@ func (g *GWC) write(p *peer) {
 	for {
 		select {
 		case o := <-p.out:
-			ctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
+			// The ASP endpoint's Send queues without waiting; only a
+			// Cookie may wait for room on the association.
+			ctx := g.ctx
 			var err error
 			if o.msg != nil {
 				if o.msg.Protocol != g.cfg.Protocol {
@@ -641,11 +650,14 @@ func (g *GWC) write(p *peer) {
 					p.sent.Add(1)
 					g.messagesOut.Add(1)
 				}
-			} else if err = p.pa.SendCookie(ctx, wire.Cookie(o.cookie)); err == nil {
-				p.cookie.Add(1)
-				g.cookiesSent.Add(1)
+			} else {
+				cctx, cancel := context.WithTimeout(g.ctx, 5*time.Second)
+				if err = p.pa.SendCookie(cctx, wire.Cookie(o.cookie)); err == nil {
+					p.cookie.Add(1)
+					g.cookiesSent.Add(1)
+				}
+				cancel()
 			}
-			cancel()
 			if err != nil {
 				g.sendFailures.Add(1)
 				if g.ctx.Err() == nil {
