@@ -52,26 +52,26 @@ func keyOf(rec *handlespace.PoolElement) peKey {
 
 // peering is the ENRP state of a Core.
 type peering struct {
-	started        bool
-	rng            Rand
-	self           wire.Transport // this registrar's ENRP transport (Server Information)
-	peers          map[uint32]*peer
-	ids            []uint32 // sorted keys of peers: deterministic iteration
-	mentorDue      time.Time
-	mentorDone     bool
-	mentor         uint32
-	nextPresence   time.Time
-	nextDial       AssocID
-	peerDials      map[AssocID]uint32 // dials to peers, by the peer they reach
-	peDials        map[AssocID]bool   // dials to taken-over PEs, pending
-	initiating     map[uint32]*takeoverAttempt
-	acked          map[uint32]*ackedTakeover
-	taken          map[uint32]*takenOver
-	bytesOut       uint64 // ENRP bytes sent (for the steady-state benchmark)
+	started      bool
+	rng          Rand
+	self         wire.Transport // this registrar's ENRP transport (Server Information)
+	peers        map[uint32]*peer
+	ids          []uint32 // sorted keys of peers: deterministic iteration
+	mentorDue    time.Time
+	mentorDone   bool
+	mentor       uint32
+	nextPresence time.Time
+	nextDial     AssocID
+	peerDials    map[AssocID]uint32 // dials to peers, by the peer they reach
+	peDials      map[AssocID]bool   // dials to taken-over PEs, pending
+	initiating   map[uint32]*takeoverAttempt
+	acked        map[uint32]*ackedTakeover
+	taken        map[uint32]*takenOver
+	bytesOut     uint64 // ENRP bytes sent (for the steady-state benchmark)
 	// peerAssocs counts associations opened to peers (enrpPeer), so that
 	// the next deadline, asked after every message, needs no walk over
 	// every association.
-	peerAssocs int
+	peerAssocs     int
 	updateScratchA []byte
 	updateScratchB []byte
 }

@@ -181,6 +181,8 @@ func TestHostileOverSCTP(t *testing.T) {
 		cause    wire.CauseCode
 		anyCause bool // any ENRP error on ppid
 		closed   bool
+		// wantENRP: ENRP messages (PPID 12) that must be among the replies.
+		wantENRP []wire.MessageType
 	}{
 		{name: "length field beyond the SCTP message", msgs: []sent{{11, func() []byte {
 			b := asapMsg(0x05, 0, ph)
@@ -196,7 +198,10 @@ func TestHostileOverSCTP(t *testing.T) {
 		// decodes as an ENRP List Request or not at all: no answer (peering is a later issue)
 		{name: "ASAP Handle Resolution with the ENRP PPID", msgs: []sent{{12, hres}}},
 		{name: "ENRP garbage", msgs: []sent{{12, []byte{0xde, 0xad, 0x00, 0x0c, 1, 2, 3, 4, 5, 6, 7, 8}}}, ppid: 12, anyCause: true},
-		{name: "Presence on PPID 12 (peering not implemented)", msgs: []sent{{12, presence}}},
+		// A Presence from a registrar it does not know makes it a peer:
+		// the registrar asks for its peers and its handle table.
+		{name: "Presence on PPID 12 from an unknown registrar", msgs: []sent{{12, presence}},
+			wantENRP: []wire.MessageType{wire.ENRPListRequest, wire.ENRPHandleTableRequest}},
 		{name: "foreign PPID 46 is dropped", msgs: []sent{{46, asapMsg(0xff, 0)}, {46, hres}}},
 		{name: "PPID 0 is the listener's protocol", msgs: []sent{{0, asapMsg(0x7f, 0, ph)}}, ppid: 11, cause: wire.CauseUnrecognizedMessage},
 		{name: "message of 100 KiB", msgs: []sent{{11, big}}, closed: true},
@@ -215,6 +220,7 @@ func TestHostileOverSCTP(t *testing.T) {
 			}
 			var replies []string
 			found := false
+			seen := map[wire.MessageType]bool{}
 			for {
 				ppid, m, err := c.recv(3 * time.Second)
 				if err != nil && m == nil && ppid == 0 {
@@ -233,12 +239,21 @@ func TestHostileOverSCTP(t *testing.T) {
 					break
 				}
 				replies = append(replies, ppidString(ppid, m, err))
+				if m != nil && ppid == wire.PPIDENRP {
+					seen[m.Type()] = true
+				}
 				if tc.ppid != 0 && ppid == tc.ppid && (tc.anyCause || causeIn(m) == tc.cause) {
 					found = true
 				}
 			}
+			for _, want := range tc.wantENRP {
+				if !seen[want] {
+					t.Fatalf("no ENRP %v among the replies %v", want, replies)
+				}
+			}
 			switch {
 			case tc.closed:
+			case tc.wantENRP != nil:
 			case tc.ppid == 0 && len(replies) != 0:
 				t.Fatalf("expected no reply, got %v", replies)
 			case tc.ppid != 0 && !found:

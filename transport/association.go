@@ -76,8 +76,9 @@ type Batcher interface {
 	SendBatch(ctx context.Context, msgs []Message) error
 }
 
-// SendBatch sends msgs on a in order: in one go when a is a Batcher, else
-// one by one (kernel SCTP sends each message with its own sendmsg anyway).
+// SendBatch sends msgs on a in order: in one go when a is a Batcher (TCP:
+// one write; kernel SCTP: checked first, then one sendmsg each), else one
+// by one.
 func SendBatch(ctx context.Context, a Association, msgs []Message) error {
 	if b, ok := a.(Batcher); ok {
 		return b.SendBatch(ctx, msgs)

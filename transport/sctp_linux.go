@@ -612,6 +612,25 @@ func (a *sctpAssoc) addrs(opt int, cached []netip.AddrPort) []netip.AddrPort {
 }
 
 // Send implements Association.
+// SendBatch implements Batcher: SCTP sends each message with its own
+// sendmsg, but the batch is checked first, so that one invalid message
+// leaves the whole batch unsent, as over TCP.
+func (a *sctpAssoc) SendBatch(ctx context.Context, msgs []Message) error {
+	cfg := a.cfg
+	cfg.Streams = a.outStreams
+	for i, m := range msgs {
+		if err := checkSend(cfg, m); err != nil {
+			return fmt.Errorf("transport: send to %s: message %d of %d: %w", addrsString(a.remote), i+1, len(msgs), err)
+		}
+	}
+	for _, m := range msgs {
+		if err := a.Send(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (a *sctpAssoc) Send(ctx context.Context, m Message) error {
 	cfg := a.cfg
 	cfg.Streams = a.outStreams
