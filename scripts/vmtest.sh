@@ -8,7 +8,7 @@
 # kernel package is downloaded once and cached outside the repository.
 #
 # Environment (all optional):
-#   VMTEST_PKGS        packages to test, in order (default "./internal/vmprobe ./transport ./mxua ./enrp ./asap");
+#   VMTEST_PKGS        packages to test, in order (default "./internal/vmprobe ./transport ./mxua ./enrp ./asap ./gwc ./sg");
 #                      a package without test files is skipped
 #   VMTEST_RUN         -test.run regexp for every binary
 #   VMTEST_TIMEOUT     -test.timeout per binary (default 5m)
@@ -258,7 +258,7 @@ ensure_kernel() {
 }
 
 # ---------------------------------------------------------------- test binaries
-pkgs=${VMTEST_PKGS:-./internal/vmprobe ./transport ./mxua ./enrp ./asap}
+pkgs=${VMTEST_PKGS:-./internal/vmprobe ./transport ./mxua ./enrp ./asap ./gwc ./sg}
 names=() # binary names, in order
 declare -A disp=() srcdir=() status=()
 order=() # display names in order, for the summary
