@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 FUZZTIME  ?= 30s
 BENCHTIME ?= 1s
 
-.PHONY: all build test unit vmtest bench fuzz lab lint deps clean
+.PHONY: all build test unit vmtest interop bench fuzz lab lint deps clean
 
 all: build
 
@@ -19,7 +19,8 @@ deps:
 	@scripts/install-deps.sh
 
 # Everything CI runs: unit, integration and conformance tests on the host,
-# then the kernel SCTP suites (transport, mxua, enrp, asap) inside a qemu VM; ends with a
+# then the kernel SCTP suites (transport, mxua, enrp, asap, gwc, sg) inside a qemu VM, then the
+# interop cases against RSPLIB and osmo-stp (make interop); ends with a
 # "test: N passed, N failed, N skipped" line.
 test: deps
 	@scripts/test.sh
@@ -31,6 +32,13 @@ unit: deps
 
 vmtest: deps
 	@scripts/vmtest.sh
+
+# Interoperability over kernel SCTP in the VM against Debian's RSPLIB 3.4.4
+# (rspregistrar, rspserver, rspterminal, hsdump) and osmo-stp 1.6.0: one
+# PASS/FAIL/SKIP line per case, then "interop: N passed, N failed, N skipped".
+# Downloads the peers' packages once (cached). See docs/interop.md.
+interop: deps
+	@scripts/interop.sh
 
 bench:
 	@scripts/bench.sh

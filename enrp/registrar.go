@@ -515,7 +515,9 @@ func dialAddress(d Dial) (string, transport.Framing, wire.TransportKind) {
 }
 
 func peerTransport(a transport.Association, kind wire.TransportKind) wire.Transport {
-	t := wire.Transport{Kind: kind, Use: wire.TransportUseDataPlusControl}
+	// Data only: RSPLIB refuses a PE whose ASAP transport (as handed to
+	// peers in ENRP) claims control use ("invalid registrator").
+	t := wire.Transport{Kind: kind, Use: wire.TransportUseDataOnly}
 	for _, ap := range a.RemoteAddrs() {
 		t.Port = ap.Port()
 		t.Addresses = append(t.Addresses, ap.Addr().Unmap())

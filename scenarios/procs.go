@@ -8,9 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/sigpool/sigpool/transport"
 )
 
 // Process is one sigpool component the player started.
@@ -92,16 +95,15 @@ func (p *Process) Stop(grace time.Duration) {
 	}
 }
 
-// WaitListening waits until addr accepts TCP connections, the process
-// exits or ctx ends.
+// WaitListening waits until addr accepts associations, the process exits
+// or ctx ends. addr is "host:port" (TCP) or a transport address with its
+// scheme ("sctp://127.0.0.1:3863"), dialled as the components will.
 func (p *Process) WaitListening(ctx context.Context, addr string) error {
 	for {
 		if done, err := p.Exited(); done {
 			return fmt.Errorf("%s exited before listening on %s (%v); see %s", p.Name, addr, err, p.LogPath())
 		}
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
+		if listening(ctx, addr) {
 			return nil
 		}
 		select {
@@ -110,6 +112,23 @@ func (p *Process) WaitListening(ctx context.Context, addr string) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+func listening(ctx context.Context, addr string) bool {
+	dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if !strings.Contains(addr, "://") {
+		c, err := (&net.Dialer{}).DialContext(dctx, "tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	}
+	a, err := transport.Dial(dctx, addr, transport.Config{})
+	if err == nil {
+		_ = a.Abort()
+	}
+	return err == nil
 }
 
 // freePorts reserves n loopback TCP ports by binding and releasing them;

@@ -219,7 +219,7 @@ func (r *run) startRegistrars(ctx context.Context) error {
 		}
 		r.registrars = append(r.registrars, &component{name: name, proc: p})
 		r.regASAP = append(r.regASAP, asapAddr)
-		if err := p.WaitListening(ctx, fmt.Sprintf("127.0.0.1:%d", ports[2*i])); err != nil {
+		if err := p.WaitListening(ctx, asapAddr); err != nil {
 			return err
 		}
 	}
@@ -258,7 +258,7 @@ func (r *run) startSG(ctx context.Context) error {
 	}
 	r.sg = &component{name: "sg", proc: p, metrics: r.sgMetrics}
 	r.sepAddr = listen
-	return p.WaitListening(ctx, fmt.Sprintf("127.0.0.1:%d", ports[0]))
+	return p.WaitListening(ctx, listen)
 }
 
 // addGWC starts the next GWC behind its own proxy (the path a black hole

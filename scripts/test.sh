@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test: every host test (unit, integration, tshark conformance, netns
-# fault tests), then the kernel SCTP suites (transport, mxua, enrp, asap) in the
-# qemu VM.
+# fault tests), then the kernel SCTP suites (transport, mxua, enrp, asap, gwc, sg) in the
+# qemu VM, then the interop cases against RSPLIB and osmo-stp (scripts/interop.sh).
 # Prints package results and failures, and ends with one totals line.
 set -uo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
@@ -32,5 +32,12 @@ read -r v_pass v_fail v_skip < <(sed -n 's/^vmtest: \([0-9]*\) passed, \([0-9]*\
 v_pass=${v_pass:-0} v_fail=${v_fail:-0} v_skip=${v_skip:-0}
 [ "$vm_rc" -eq 0 ] || [ "$v_fail" -gt 0 ] || v_fail=1 # the VM gave no result
 
-echo "test: $((h_pass + v_pass)) passed, $((h_fail + v_fail)) failed, $((h_skip + v_skip)) skipped"
-[ "$host_rc" -eq 0 ] && [ "$vm_rc" -eq 0 ]
+echo "test: interoperability with RSPLIB and osmo-stp over kernel SCTP (qemu VM)"
+scripts/interop.sh | tee "$log"
+io_rc=${PIPESTATUS[0]}
+read -r i_pass i_fail i_skip < <(sed -n 's/^interop: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$log" | tail -1)
+i_pass=${i_pass:-0} i_fail=${i_fail:-0} i_skip=${i_skip:-0}
+[ "$io_rc" -eq 0 ] || [ "$i_fail" -gt 0 ] || i_fail=1 # the harness failed
+
+echo "test: $((h_pass + v_pass + i_pass)) passed, $((h_fail + v_fail + i_fail)) failed, $((h_skip + v_skip + i_skip)) skipped"
+[ "$host_rc" -eq 0 ] && [ "$vm_rc" -eq 0 ] && [ "$io_rc" -eq 0 ]

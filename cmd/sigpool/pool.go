@@ -119,12 +119,15 @@ func newPoolCommand() *cobra.Command {
 
 func newPoolLsCommand() *cobra.Command {
 	var f poolFlags
+	var asPeer bool
 	cmd := &cobra.Command{
 		Use:   "ls",
 		Short: "List every pool and PE of a registrar (ENRP Handle Table Request)",
 		Long: `List a registrar's handlespace. The request is an ENRP Handle Table Request
 to the registrar's ENRP address (sigpool enrp --enrp-listen; RSPLIB registrars
-answer it too), repeated while the registrar sets the "more to send" flag.`,
+answer it too), repeated while the registrar sets the "more to send" flag.
+RSPLIB registrars answer only registrars they know: --as-peer announces a
+Presence first, as RSPLIB's hsdump does.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel, client, err := f.parse(cmd.Context())
@@ -132,7 +135,13 @@ answer it too), repeated while the registrar sets the "more to send" flag.`,
 				return err
 			}
 			defer cancel()
-			_, entries, err := client.FetchHandleTable(ctx, f.registrar)
+			fetch := client.FetchHandleTable
+			if asPeer {
+				fetch = func(ctx context.Context, addr string) (uint32, []wire.PoolEntry, error) {
+					return client.FetchHandleTableAsPeer(ctx, addr, 0)
+				}
+			}
+			_, entries, err := fetch(ctx, f.registrar)
 			if err != nil {
 				return err
 			}
@@ -146,6 +155,7 @@ answer it too), repeated while the registrar sets the "more to send" flag.`,
 		},
 	}
 	f.register(cmd, defaultENRPListen, "registrar ENRP address")
+	cmd.Flags().BoolVar(&asPeer, "as-peer", false, "announce a Presence first (RSPLIB registrars answer only peers)")
 	return cmd
 }
 

@@ -1,0 +1,121 @@
+package interop
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// takeoverGuard bounds a takeover: both registrars use RSPLIB's default
+// peer timers (Presence every 2.44 s, a peer is probed after 5 s of silence
+// and taken over 5 s after an unanswered probe, Init Takeover Acks wait 5 s).
+const takeoverGuard = 60 * time.Second
+
+// peeredRegistrars starts a sigpool registrar on hostA and an RSPLIB
+// registrar on hostB that peer over ENRP, an rspserver PE registered at the
+// RSPLIB registrar and a sigpool PE registered at the sigpool registrar, and
+// waits until each registrar has both PEs. It returns the registrars' server
+// IDs and processes.
+func peeredRegistrars(t *testing.T, pool string) (sig, rsp *proc, sigID, rspID string) {
+	t.Helper()
+	sigID = "5150a003"
+	sig = startSigpool(t, "sigpool-registrar", "enrp", "--server-id", "0x"+sigID,
+		"--listen", "sctp://"+hostA+":3863", "--enrp-listen", "sctp://"+hostA+":9901",
+		"--peer", "sctp://"+hostB+":9901")
+	sig.mustLine(`registrar started`)
+	rsp = startRSPLIBRegistrar(t, "rspregistrar", hostB, "-peer="+hostA+":9901")
+	rspID = strings.ToLower(rsp.mustLine(`Server ID:\s+\$([0-9a-fA-F]{8})`)[1])
+
+	startPeer(t, "rspserver", "rspserver", "-echo", "-poolhandle="+pool, "-identifier=0x3a3a0001",
+		"-registrar="+hostB+":3863", "-local="+hostC, "-asapannounce=off", "-logcolor=off", "-loglevel=2")
+	pe := startSigpool(t, "sigpool-pe", "pe", "echo", "--pool", pool, "--id", "0x3a3a0002",
+		"--registrar", "sctp://"+hostA+":3863", "--listen", "sctp://"+hostC+":0")
+	pe.mustLine(`registered with registrar`)
+
+	// Both PEs at the sigpool registrar, each with its own home.
+	eventually(t, "both PEs in the sigpool registrar's table", guard, func() error {
+		return wantHomes(t, "sctp://"+hostA+":9901", pool, map[string]string{"3a3a0001": rspID, "3a3a0002": sigID})
+	})
+	// Both PEs at the RSPLIB registrar.
+	eventually(t, "both PEs in the RSPLIB registrar's table (hsdump)", guard, func() error {
+		return wantHSDumpOwners(t, hostB+":9901", pool, map[string]string{"3a3a0001": rspID, "3a3a0002": sigID})
+	})
+	return sig, rsp, sigID, rspID
+}
+
+// wantHomes checks a sigpool registrar's table: pool holds exactly the PEs
+// of homes (PE ID -> home registrar ID, lower-case hex).
+func wantHomes(t testing.TB, registrar, pool string, homes map[string]string) error {
+	rows, err := poolLs(t, registrar)
+	if err != nil {
+		return err
+	}
+	got := map[string]string{}
+	for _, r := range rowsOf(rows, pool) {
+		got[strings.TrimPrefix(strings.ToLower(r.PE), "0x")] = strings.TrimPrefix(strings.ToLower(r.HomeRegistrar), "0x")
+	}
+	if fmt.Sprint(got) != fmt.Sprint(homes) {
+		return fmt.Errorf("pool %s: PE -> home %v, want %v", pool, got, homes)
+	}
+	return nil
+}
+
+// ownerLine matches hsdump's ownership lines: `- $HOME -> "POOL" / $PE`.
+var ownerLine = regexp.MustCompile(`- \$([0-9a-fA-F]{8}) -> "([^"]*)" / \$([0-9a-fA-F]{8})`)
+
+// wantHSDumpOwners checks an RSPLIB registrar's table as hsdump prints it.
+func wantHSDumpOwners(t testing.TB, enrpAddr, pool string, homes map[string]string) error {
+	out, err := hsdump(t, enrpAddr)
+	if err != nil {
+		return err
+	}
+	got := map[string]string{}
+	for _, m := range ownerLine.FindAllStringSubmatch(out, -1) {
+		if m[2] == pool {
+			got[strings.ToLower(m[3])] = strings.ToLower(m[1])
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(homes) {
+		return fmt.Errorf("hsdump of %s: pool %s: PE -> home %v, want %v", enrpAddr, pool, got, homes)
+	}
+	return nil
+}
+
+// Case 3: a sigpool registrar and an RSPLIB registrar peer with ENRP: PEs
+// registered at either appear at both; when one registrar dies the other
+// takes its PEs over.
+func TestCase3ENRPPeeringAndTakeover(t *testing.T) {
+	requireVM(t)
+	var skipped []string
+	noteSkip := func(t *testing.T) {
+		if t.Skipped() {
+			skipped = append(skipped, t.Name())
+		}
+	}
+	t.Run("RSPLIBRegistrarDies", func(t *testing.T) {
+		defer noteSkip(t)
+		_, rsp, sigID, _ := peeredRegistrars(t, "InteropPeer3a")
+		killed := time.Now()
+		rsp.kill()
+		eventually(t, "the sigpool registrar owning both PEs", takeoverGuard, func() error {
+			return wantHomes(t, "sctp://"+hostA+":9901", "InteropPeer3a", map[string]string{"3a3a0001": sigID, "3a3a0002": sigID})
+		})
+		figure(t, "case 3: sigpool took over the RSPLIB registrar's PEs %.1f s after it was killed", time.Since(killed).Seconds())
+	})
+	t.Run("SigpoolRegistrarDies", func(t *testing.T) {
+		defer noteSkip(t)
+		sig, rsp, _, rspID := peeredRegistrars(t, "InteropPeer3b")
+		killed := time.Now()
+		sig.kill()
+		eventually(t, "the RSPLIB registrar owning both PEs", takeoverGuard, func() error {
+			skipOnKnownDefect(t, rsp, "D2")
+			return wantHSDumpOwners(t, hostB+":9901", "InteropPeer3b", map[string]string{"3a3a0001": rspID, "3a3a0002": rspID})
+		})
+		figure(t, "case 3: RSPLIB took over the sigpool registrar's PEs %.1f s after it was killed", time.Since(killed).Seconds())
+	})
+	if len(skipped) > 0 {
+		t.Skipf("skipped: %s", strings.Join(skipped, ", "))
+	}
+}
