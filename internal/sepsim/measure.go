@@ -69,3 +69,33 @@ func MeasureLoad(ctx context.Context, cfg Config, window int, d time.Duration) (
 	res.P50, res.P99, res.P999 = l.P50, l.P99, l.P999
 	return res, nil
 }
+
+// MeasureRate runs the raw load mode open-loop at rate requests per
+// second for d (after a warm-up of d/4) and returns the latency there:
+// latency at a stated load, whatever the saturation throughput is.
+func MeasureRate(ctx context.Context, cfg Config, rate float64, d time.Duration) (LatencySummary, Report, error) {
+	if rate <= 0 {
+		return LatencySummary{}, Report{}, fmt.Errorf("sepsim: rate %v: must be positive", rate)
+	}
+	c := cfg
+	c.CallRate, c.DialogueRate, c.Calls, c.Dialogues, c.RawCount = 0, 0, 0, 0, 0
+	c.RawWindow, c.RawRate = 0, rate
+	var rep Report
+	for _, dur := range []time.Duration{d / 4, d} {
+		s, err := Start(ctx, c)
+		if err != nil {
+			return LatencySummary{}, rep, err
+		}
+		t := time.AfterFunc(dur, s.Stop)
+		rep, err = s.Wait(ctx)
+		t.Stop()
+		s.Close()
+		if err != nil {
+			return LatencySummary{}, rep, err
+		}
+		if rep.Raw.TimedOut > 0 || rep.Raw.Completed == 0 {
+			return LatencySummary{}, rep, fmt.Errorf("sepsim: %.0f/s: %d of %d requests unanswered", rate, rep.Raw.TimedOut, rep.Raw.Started)
+		}
+	}
+	return rep.Latency["raw"], rep, nil
+}
