@@ -206,7 +206,7 @@ func (pe *PoolElement) SetLoad(ctx context.Context, load float64) error {
 	var perr error
 	err := pe.lp.call(ctx, func(now time.Time) []Action {
 		p := pe.core.Element().Policy
-		if !policyCarriesLoad(p.Type) {
+		if !p.Type.CarriesLoad() {
 			perr = fmt.Errorf("asap: PE %v: policy %v carries no load", pe.cfg.Identifier, p.Type)
 			return nil
 		}
@@ -217,19 +217,6 @@ func (pe *PoolElement) SetLoad(ctx context.Context, load float64) error {
 		return err
 	}
 	return perr
-}
-
-// policyCarriesLoad reports whether policy type t has a load field.
-func policyCarriesLoad(t wire.PolicyType) bool {
-	switch t {
-	case wire.PolicyLeastUsed, wire.PolicyLeastUsedWithDegradation, wire.PolicyPriorityLeastUsed,
-		wire.PolicyRandomizedLeastUsed, wire.PolicyRandomizedPriorityLeastUsed,
-		wire.PolicyRandomizedLeastUsedWithDegradation, wire.PolicyPriorityLeastUsedWithDegradation,
-		wire.PolicyRandomizedPriorityLeastUsedWithDegradation, wire.PolicyLeastUsedWithDPF,
-		wire.PolicyLeastUsedWithDegradationAndDPF:
-		return true
-	}
-	return false
 }
 
 // SetPolicy replaces the PE's policy and re-registers at once.

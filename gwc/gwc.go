@@ -207,7 +207,7 @@ func Start(ctx context.Context, cfg Config) (*GWC, error) {
 	}
 	gctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g := &GWC{
-		cfg: cfg, agent: agent, carriesLoad: policyCarriesLoad(cfg.Policy.Type),
+		cfg: cfg, agent: agent, carriesLoad: cfg.Policy.Type.CarriesLoad(),
 		ctx: gctx, cancel: cancel,
 		inbox: make(chan func(time.Time), 1024), loopDone: make(chan struct{}), loads: make(chan float64, 1),
 		peers: map[Peer]*peer{},
@@ -670,17 +670,4 @@ func (g *GWC) write(p *peer) {
 			return
 		}
 	}
-}
-
-// policyCarriesLoad reports whether a policy type has a load field.
-func policyCarriesLoad(t wire.PolicyType) bool {
-	switch t {
-	case wire.PolicyLeastUsed, wire.PolicyLeastUsedWithDegradation, wire.PolicyPriorityLeastUsed,
-		wire.PolicyRandomizedLeastUsed, wire.PolicyRandomizedPriorityLeastUsed,
-		wire.PolicyRandomizedLeastUsedWithDegradation, wire.PolicyPriorityLeastUsedWithDegradation,
-		wire.PolicyRandomizedPriorityLeastUsedWithDegradation, wire.PolicyLeastUsedWithDPF,
-		wire.PolicyLeastUsedWithDegradationAndDPF:
-		return true
-	}
-	return false
 }

@@ -139,6 +139,13 @@ func layoutOf(t PolicyType) (*policyLayout, bool) {
 	return &policyLayouts[i], true
 }
 
+// CarriesLoad reports whether the policy type has a load field, which a
+// PE keeps current (the Least Used family).
+func (t PolicyType) CarriesLoad() bool {
+	l, ok := layoutOf(t)
+	return ok && l.fields[0] == fieldLoad
+}
+
 func (t PolicyType) String() string {
 	if l, ok := layoutOf(t); ok {
 		return l.name

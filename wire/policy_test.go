@@ -138,3 +138,18 @@ func TestPolicyLayoutTable(t *testing.T) {
 		t.Error("unknown type found")
 	}
 }
+
+func TestPolicyCarriesLoad(t *testing.T) {
+	load := map[PolicyType]bool{PolicyLeastUsed: true, PolicyLeastUsedWithDegradation: true, PolicyPriorityLeastUsed: true,
+		PolicyRandomizedLeastUsed: true, PolicyRandomizedPriorityLeastUsed: true, PolicyRandomizedLeastUsedWithDegradation: true,
+		PolicyPriorityLeastUsedWithDegradation: true, PolicyRandomizedPriorityLeastUsedWithDegradation: true,
+		PolicyLeastUsedWithDPF: true, PolicyLeastUsedWithDegradationAndDPF: true}
+	for _, l := range policyLayouts {
+		if got := l.typ.CarriesLoad(); got != load[l.typ] {
+			t.Errorf("%v: CarriesLoad %v, want %v", l.typ, got, load[l.typ])
+		}
+	}
+	if PolicyType(0x12345678).CarriesLoad() {
+		t.Error("an unknown policy carries a load")
+	}
+}
