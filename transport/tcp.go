@@ -160,41 +160,10 @@ func checkSend(cfg Config, m Message) error {
 
 // Send implements Association.
 func (a *tcpAssoc) Send(ctx context.Context, m Message) error {
-	if err := checkSend(a.cfg, m); err != nil {
+	if err := a.checkFrame(m); err != nil {
 		return fmt.Errorf("transport: send to %s: %w", a.remote, err)
 	}
-	if a.cfg.Framing != FramingMux {
-		if m.PPID != 0 && m.PPID != a.cfg.PPID {
-			return fmt.Errorf("transport: send to %s: PPID %d cannot be carried: %s framing labels every message with PPID %d", a.remote, m.PPID, a.cfg.Framing, a.cfg.PPID)
-		}
-		if err := a.cfg.Framing.checkBare(m.Data); err != nil {
-			return fmt.Errorf("transport: send to %s: %w", a.remote, err)
-		}
-	}
-	if err := a.acquire(ctx, true); err != nil {
-		return err
-	}
-	if ended, err := a.isEnded(); ended {
-		a.release()
-		return fmt.Errorf("transport: send to %s: association ended: %w", a.remote, err)
-	}
-	if a.werr != nil {
-		err := a.werr
-		a.release()
-		return err
-	}
-	if a.cfg.Framing == FramingMux {
-		a.wbuf = appendMuxHeader(a.wbuf, m)
-	}
-	a.wbuf = append(a.wbuf, m.Data...)
-	if a.waiters.Load() > 0 && len(a.wbuf) < flushBatch {
-		// The sender next in line writes this frame together with its own.
-		a.release()
-		return nil
-	}
-	err := a.flush(ctx)
-	a.release()
-	return err
+	return a.send(ctx, []Message{m})
 }
 
 // SendBatch implements Batcher: every frame of msgs is appended to the
@@ -203,18 +172,29 @@ func (a *tcpAssoc) Send(ctx context.Context, m Message) error {
 // one cannot be sent, none is.
 func (a *tcpAssoc) SendBatch(ctx context.Context, msgs []Message) error {
 	for i, m := range msgs {
-		if err := checkSend(a.cfg, m); err != nil {
+		if err := a.checkFrame(m); err != nil {
 			return fmt.Errorf("transport: send to %s: message %d of %d: %w", a.remote, i+1, len(msgs), err)
 		}
-		if a.cfg.Framing != FramingMux {
-			if m.PPID != 0 && m.PPID != a.cfg.PPID {
-				return fmt.Errorf("transport: send to %s: PPID %d cannot be carried: %s framing labels every message with PPID %d", a.remote, m.PPID, a.cfg.Framing, a.cfg.PPID)
-			}
-			if err := a.cfg.Framing.checkBare(m.Data); err != nil {
-				return fmt.Errorf("transport: send to %s: message %d of %d: %w", a.remote, i+1, len(msgs), err)
-			}
-		}
 	}
+	return a.send(ctx, msgs)
+}
+
+// checkFrame rejects a message the peer could not delimit or label.
+func (a *tcpAssoc) checkFrame(m Message) error {
+	if err := checkSend(a.cfg, m); err != nil {
+		return err
+	}
+	if a.cfg.Framing == FramingMux {
+		return nil
+	}
+	if m.PPID != 0 && m.PPID != a.cfg.PPID {
+		return fmt.Errorf("PPID %d cannot be carried: %s framing labels every message with PPID %d", m.PPID, a.cfg.Framing, a.cfg.PPID)
+	}
+	return a.cfg.Framing.checkBare(m.Data)
+}
+
+// send appends the frames of msgs, checked, under one send turn.
+func (a *tcpAssoc) send(ctx context.Context, msgs []Message) error {
 	if err := a.acquire(ctx, true); err != nil {
 		return err
 	}
@@ -232,6 +212,11 @@ func (a *tcpAssoc) SendBatch(ctx context.Context, msgs []Message) error {
 			a.wbuf = appendMuxHeader(a.wbuf, m)
 		}
 		a.wbuf = append(a.wbuf, m.Data...)
+	}
+	if a.waiters.Load() > 0 && len(a.wbuf) < flushBatch {
+		// The sender next in line writes these frames together with its own.
+		a.release()
+		return nil
 	}
 	err := a.flush(ctx)
 	a.release()
