@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -50,4 +52,24 @@ func mergeConfig[T any](fl *pflag.FlagSet, file T, inFile map[string]bool, flags
 		}
 	}
 	return out
+}
+
+// configFromFlags returns the command's settings: the flags alone, or the
+// --config file with the flags given on the command line over it.
+func configFromFlags[T any](fl *pflag.FlagSet, cfgPath string, flags T) (T, error) {
+	if cfgPath == "" {
+		return flags, nil
+	}
+	file, set, err := loadConfigFile[T](cfgPath)
+	if err != nil {
+		return flags, err
+	}
+	return mergeConfig(fl, file, set, flags), nil
+}
+
+// consoleLogger is the components' log: readable lines with milliseconds.
+func consoleLogger(w io.Writer, level zapcore.Level) *zap.Logger {
+	enc := zap.NewDevelopmentEncoderConfig()
+	enc.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
+	return zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(w), level))
 }

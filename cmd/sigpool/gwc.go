@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/sigpool/sigpool/asap"
@@ -143,19 +142,15 @@ YAML file, whose keys are the flag names with underscores. Ctrl-C
 deregisters and exits.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			merged := flags
-			if cfgPath != "" {
-				file, set, err := loadConfigFile[gwcFile](cfgPath)
-				if err != nil {
-					return err
-				}
-				merged = mergeConfig(cmd.Flags(), file, set, flags)
+			merged, err := configFromFlags(cmd.Flags(), cfgPath, flags)
+			if err != nil {
+				return err
 			}
 			cfg, level, err := gwcConfig(merged)
 			if err != nil {
 				return err
 			}
-			log := gwcLogger(cmd.ErrOrStderr(), level)
+			log := consoleLogger(cmd.ErrOrStderr(), level)
 			defer log.Sync()
 			cfg.Logger = log
 			if cfg.Capture, err = openCapture(merged.PCAP); err != nil {
@@ -193,12 +188,6 @@ func registerGWCFlags(fl *pflag.FlagSet, flags *gwcFile, cfgPath *string) {
 	registerTLSFlags(fl, &flags.TLSCert, &flags.TLSKey, &flags.TLSCA)
 	registerPCAPFlag(fl, &flags.PCAP)
 	fl.StringVar(&flags.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
-}
-
-func gwcLogger(w io.Writer, level zapcore.Level) *zap.Logger {
-	enc := zap.NewDevelopmentEncoderConfig()
-	enc.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
-	return zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(w), level))
 }
 
 func runGWC(ctx context.Context, out io.Writer, cfg gwc.Config) error {

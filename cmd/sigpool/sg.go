@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/sigpool/sigpool/asap"
@@ -179,19 +178,15 @@ pc=2"). --metrics serves Prometheus metrics at /metrics. Flags override the
 --config YAML file, whose keys are the flag names with underscores.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			merged := flags
-			if cfgPath != "" {
-				file, set, err := loadConfigFile[sgFile](cfgPath)
-				if err != nil {
-					return err
-				}
-				merged = mergeConfig(cmd.Flags(), file, set, flags)
+			merged, err := configFromFlags(cmd.Flags(), cfgPath, flags)
+			if err != nil {
+				return err
 			}
 			cfg, level, err := sgConfig(merged)
 			if err != nil {
 				return err
 			}
-			log := sgLogger(cmd.ErrOrStderr(), level)
+			log := consoleLogger(cmd.ErrOrStderr(), level)
 			defer log.Sync()
 			cfg.Logger = log
 			if cfg.Capture, err = openCapture(merged.PCAP); err != nil {
@@ -224,12 +219,6 @@ pc=2"). --metrics serves Prometheus metrics at /metrics. Flags override the
 	registerPCAPFlag(fl, &flags.PCAP)
 	fl.StringVar(&flags.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
-}
-
-func sgLogger(w io.Writer, level zapcore.Level) *zap.Logger {
-	enc := zap.NewDevelopmentEncoderConfig()
-	enc.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05.000")
-	return zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(w), level))
 }
 
 func runSG(ctx context.Context, out io.Writer, cfg sg.Config) error {
