@@ -47,9 +47,24 @@ func (c Client) FetchHandleTable(ctx context.Context, address string) (serverID 
 		return 0, nil, err
 	}
 	defer a.Close()
+	return fetchTable(ctx, a, address, 0)
+}
+
+// fetchTable reads the handle table over a: Handle Table Requests, sent
+// from server ID sender (0: none, as tools do), while the registrar says
+// it has more to send.
+func fetchTable(ctx context.Context, a transport.Association, address string, sender uint32) (serverID uint32, entries []wire.PoolEntry, err error) {
+	from := ""
+	if sender != 0 {
+		from = fmt.Sprintf(" from peer 0x%08x", sender)
+	}
 	for range maxTableBlocks {
-		req, _ := wire.Marshal(&wire.HandleTableRequest{})
-		if err := a.Send(ctx, transport.Message{PPID: wire.PPIDENRP, Data: req}); err != nil {
+		req := wire.HandleTableRequest{SenderServerID: sender}
+		if sender != 0 {
+			req.ReceiverServerID = serverID
+		}
+		b, _ := wire.Marshal(&req)
+		if err := a.Send(ctx, transport.Message{PPID: wire.PPIDENRP, Data: b}); err != nil {
 			return 0, nil, fmt.Errorf("sending Handle Table Request to %s: %w", address, err)
 		}
 		resp, err := recvENRP(ctx, a, address)
@@ -57,7 +72,7 @@ func (c Client) FetchHandleTable(ctx context.Context, address string) (serverID 
 			return 0, nil, err
 		}
 		if resp.Reject {
-			return 0, nil, fmt.Errorf("registrar %s (0x%08x) rejected the Handle Table Request", address, resp.SenderServerID)
+			return 0, nil, fmt.Errorf("registrar %s (0x%08x) rejected the Handle Table Request%s", address, resp.SenderServerID, from)
 		}
 		serverID = resp.SenderServerID
 		for _, e := range resp.Entries {

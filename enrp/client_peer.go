@@ -41,33 +41,7 @@ func (c Client) FetchHandleTableAsPeer(ctx context.Context, address string, serv
 	if err := a.Send(ctx, transport.Message{PPID: wire.PPIDENRP, Data: presence}); err != nil {
 		return 0, nil, fmt.Errorf("sending Presence to %s: %w", address, err)
 	}
-	var entries []wire.PoolEntry
-	var registrar uint32
-	for range maxTableBlocks {
-		req, _ := wire.Marshal(&wire.HandleTableRequest{SenderServerID: serverID, ReceiverServerID: registrar})
-		if err := a.Send(ctx, transport.Message{PPID: wire.PPIDENRP, Data: req}); err != nil {
-			return 0, nil, fmt.Errorf("sending Handle Table Request to %s: %w", address, err)
-		}
-		resp, err := recvENRP(ctx, a, address)
-		if err != nil {
-			return 0, nil, err
-		}
-		if resp.Reject {
-			return 0, nil, fmt.Errorf("registrar %s (0x%08x) rejected the Handle Table Request from peer 0x%08x", address, resp.SenderServerID, serverID)
-		}
-		registrar = resp.SenderServerID
-		for _, e := range resp.Entries {
-			if n := len(entries); n > 0 && string(entries[n-1].PoolHandle) == string(e.PoolHandle) {
-				entries[n-1].PoolElements = append(entries[n-1].PoolElements, e.PoolElements...)
-				continue
-			}
-			entries = append(entries, e)
-		}
-		if !resp.MoreToSend {
-			return registrar, entries, nil
-		}
-	}
-	return 0, nil, fmt.Errorf("registrar %s sent more than %d handle-table blocks", address, maxTableBlocks)
+	return fetchTable(ctx, a, address, serverID)
 }
 
 // localServerTransport describes the association's local end as a Server
