@@ -44,7 +44,8 @@ type RunOptions struct {
 	Logger *zap.Logger
 }
 
-// Point codes of the lab: the SEP simulator and the pool behind the SG.
+// labGWCIDBase + N is the PE identifier of gwc-N: the SG's per-peer
+// metrics name GWCs by it.
 const labGWCIDBase = 1000
 
 // run is one scenario run in progress.
@@ -132,7 +133,7 @@ func safeName(s string) string {
 	}, s)
 }
 
-// Dir is where a run's files are; RunDir returns it for a finished report.
+// stopAll ends the traffic and every component, frozen ones included.
 func (r *run) stopAll() {
 	if r.sim != nil {
 		_ = r.sim.Close()
