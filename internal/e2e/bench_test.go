@@ -162,5 +162,16 @@ func measure(b *testing.B, addr string, baseline float64) float64 {
 	return res.MSUPerSecond
 }
 
+// BenchmarkSGForwardingProcesses measures the SG as it is deployed: the
+// SG and three GWCs each their own sigpool process (carrier profile, TCP),
+// the SEP simulator in the benchmark's. Its garbage collector and
+// scheduler are no longer shared with the GWCs' and the simulator's.
+func BenchmarkSGForwardingProcesses(b *testing.B) {
+	p := startProcPool(b, 3, nil)
+	for b.Loop() {
+		measure(b, p.m3ua, 0)
+	}
+}
+
 // targetMSUPerSecond is the forwarding throughput the SG must reach.
 const targetMSUPerSecond = 100_000

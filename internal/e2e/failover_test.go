@@ -22,7 +22,7 @@ type procPool struct {
 	gwcMet  []string
 }
 
-func startProcPool(t *testing.T, n int, registrars []string, gwcArgs ...string) *procPool {
+func startProcPool(t testing.TB, n int, registrars []string, gwcArgs ...string) *procPool {
 	t.Helper()
 	transporttest.TCPOnly(t, "the process scenario runs over TCP")
 	p := &procPool{m3ua: "tcp://" + freeAddr(t), metrics: freeAddr(t)}
@@ -46,7 +46,7 @@ func startProcPool(t *testing.T, n int, registrars []string, gwcArgs ...string) 
 	return p
 }
 
-func (p *procPool) addGWC(t *testing.T, i int, registrars []string, extra ...string) {
+func (p *procPool) addGWC(t testing.TB, i int, registrars []string, extra ...string) {
 	t.Helper()
 	met := freeAddr(t)
 	args := []string{"gwc", "--listen", "tcp://127.0.0.1:0", "--pool", "gwc", "--profile", "carrier",
@@ -60,7 +60,7 @@ func (p *procPool) addGWC(t *testing.T, i int, registrars []string, extra ...str
 }
 
 // waitActive waits until the SG has n ASP-ACTIVE GWCs in pool gwc.
-func (p *procPool) waitActive(t *testing.T, n int) {
+func (p *procPool) waitActive(t testing.TB, n int) {
 	t.Helper()
 	waitMetric(t, p.metrics, fmt.Sprintf("%d GWCs ACTIVE at the SG", n), 30*time.Second, func(m map[string]float64) bool {
 		return metric(m, "sg_pool_size", `pool="gwc"`, `state="active"`) >= float64(n)

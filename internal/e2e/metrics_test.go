@@ -65,7 +65,7 @@ func metric(m map[string]float64, name string, labels ...string) float64 {
 }
 
 // waitMetric polls a metrics page until cond holds on it.
-func waitMetric(t *testing.T, addr, what string, within time.Duration, cond func(map[string]float64) bool) map[string]float64 {
+func waitMetric(t testing.TB, addr, what string, within time.Duration, cond func(map[string]float64) bool) map[string]float64 {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {

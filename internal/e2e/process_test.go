@@ -51,7 +51,7 @@ func buildSigpool(dir string) (string, error) {
 }
 
 // needBinary fails a process test when the binary could not be built.
-func needBinary(t *testing.T) {
+func needBinary(t testing.TB) {
 	t.Helper()
 	if buildErr != nil {
 		t.Fatalf("sigpool binary: %v", buildErr)
@@ -61,7 +61,7 @@ func needBinary(t *testing.T) {
 // freeAddr returns a loopback TCP address nobody listens on right now.
 // (The port is free when returned; a process told to listen on it takes
 // it well before anything else on this machine asks for a random port.)
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -93,7 +93,7 @@ func (s *syncBuffer) String() string {
 // killed and reaped, whatever the test did to it, and its output is shown
 // if the test failed.
 type proc struct {
-	t      *testing.T
+	t      testing.TB
 	name   string
 	cmd    *exec.Cmd
 	out    *syncBuffer
@@ -101,7 +101,7 @@ type proc struct {
 	exited chan struct{}
 }
 
-func startProc(t *testing.T, name string, args ...string) *proc {
+func startProc(t testing.TB, name string, args ...string) *proc {
 	t.Helper()
 	needBinary(t)
 	cmd := exec.Command(sigpoolBin, args...)
