@@ -137,7 +137,7 @@ select_modules() {
 resolve_kernel_pkg() {
 	local stamp s p
 	stamp=$(stat -c %Y.%Z /var/lib/apt/lists 2>/dev/null || true)
-	if [ -n "$stamp" ] && read -r s p <"$cache/resolved" 2>/dev/null && [ "$s" = "$stamp" ] && [ -n "$p" ]; then
+	if [ -n "$stamp" ] && read -r s p 2>/dev/null <"$cache/resolved" && [ "$s" = "$stamp" ] && [ -n "$p" ]; then
 		echo "$p"
 		return
 	fi
