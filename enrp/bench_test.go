@@ -44,6 +44,51 @@ func dialPU(b *testing.B, addr string) transport.Association {
 	return a
 }
 
+// requestLoad spreads b.N requests over assocs, one outstanding per
+// association: request(w, i) is association w's i-th request, check judges
+// each reply. It returns every round trip and the time the run took.
+func requestLoad(b *testing.B, assocs []transport.Association, request func(w, i int) []byte, check func(reply []byte) error) ([]time.Duration, time.Duration) {
+	lats := make([][]time.Duration, len(assocs))
+	ctx := context.Background()
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range assocs {
+		n := b.N / len(assocs)
+		if w < b.N%len(assocs) {
+			n++
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := assocs[w]
+			lat := make([]time.Duration, 0, n)
+			for i := range n {
+				t := time.Now()
+				if err := a.Send(ctx, transport.Message{PPID: wire.PPIDASAP, Data: request(w, i)}); err != nil {
+					b.Error(err)
+					return
+				}
+				m, err := a.Recv(ctx)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if err := check(m.Data); err != nil {
+					b.Error(err)
+					return
+				}
+				lat = append(lat, time.Since(t))
+			}
+			lats[w] = lat
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	return slices.Concat(lats...), elapsed
+}
+
 func reportLatency(b *testing.B, lat []time.Duration, ops int, elapsed time.Duration, unit string) {
 	slices.Sort(lat)
 	if len(lat) > 0 {
@@ -104,45 +149,14 @@ func benchResolve16PUs(b *testing.B, server, client *tls.Config) float64 {
 		assocs[i] = a
 		defer assocs[i].Abort()
 	}
-	lats := make([][]time.Duration, pus)
-	ctx := context.Background()
-	b.ResetTimer()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := range pus {
-		n := b.N / pus
-		if w < b.N%pus {
-			n++
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			a := assocs[w]
-			lat := make([]time.Duration, 0, n)
-			for i := range n {
-				t := time.Now()
-				if err := a.Send(ctx, transport.Message{PPID: wire.PPIDASAP, Data: reqs[(w*7919+i*31)%benchPools]}); err != nil {
-					b.Error(err)
-					return
-				}
-				m, err := a.Recv(ctx)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				if m.Data[0] != 0x06 {
-					b.Errorf("reply type 0x%02x", m.Data[0])
-					return
-				}
-				lat = append(lat, time.Since(t))
+	lat, elapsed := requestLoad(b, assocs, func(w, i int) []byte { return reqs[(w*7919+i*31)%benchPools] },
+		func(reply []byte) error {
+			if reply[0] != 0x06 {
+				return fmt.Errorf("reply type 0x%02x", reply[0])
 			}
-			lats[w] = lat
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	reportLatency(b, slices.Concat(lats...), b.N, elapsed, "resolutions/s")
+			return nil
+		})
+	reportLatency(b, lat, b.N, elapsed, "resolutions/s")
 	return float64(b.N) / elapsed.Seconds()
 }
 
@@ -166,45 +180,14 @@ func BenchmarkRegistrations(b *testing.B) {
 		assocs[i] = dialPU(b, addr)
 		defer assocs[i].Abort()
 	}
-	lats := make([][]time.Duration, conns)
-	ctx := context.Background()
-	b.ResetTimer()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := range conns {
-		n := b.N / conns
-		if w < b.N%conns {
-			n++
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			a := assocs[w]
-			lat := make([]time.Duration, 0, n)
-			for i := range n {
-				t := time.Now()
-				if err := a.Send(ctx, transport.Message{PPID: wire.PPIDASAP, Data: msgs[w][i%idsPerConn]}); err != nil {
-					b.Error(err)
-					return
-				}
-				m, err := a.Recv(ctx)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				if m.Data[0] != 0x03 || m.Data[1]&1 != 0 {
-					b.Errorf("registration refused: % x", m.Data)
-					return
-				}
-				lat = append(lat, time.Since(t))
+	lat, elapsed := requestLoad(b, assocs, func(w, i int) []byte { return msgs[w][i%idsPerConn] },
+		func(reply []byte) error {
+			if reply[0] != 0x03 || reply[1]&1 != 0 {
+				return fmt.Errorf("registration refused: % x", reply)
 			}
-			lats[w] = lat
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	reportLatency(b, slices.Concat(lats...), b.N, elapsed, "registrations/s")
+			return nil
+		})
+	reportLatency(b, lat, b.N, elapsed, "registrations/s")
 }
 
 // BenchmarkMemoryPerPE: heap growth per registered PE (handlespace record,
