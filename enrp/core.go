@@ -24,6 +24,7 @@ type peState struct {
 	assoc      AssocID
 	due        time.Time // next keep-alive, or its deadline when waitingAck
 	waitingAck bool
+	graced     bool // the ack deadline was extended once: the timer ran late
 	heapIdx    int
 	reports    []report // Endpoint Unreachable reports within the window
 }
@@ -620,14 +621,24 @@ func (c *Core) Tick(now time.Time, out *Actions) {
 	for len(c.timers) > 0 && !c.timers[0].due.After(now) {
 		st := c.timers[0]
 		if st.waitingAck {
+			if slack := c.cfg.KeepAliveTimeout / 4; !st.graced && now.Sub(st.due) > slack {
+				// The deadline passed while this registrar was not running
+				// (a stalled process, an overloaded host): the ack may be
+				// read but not yet handled. Judge the PE after a short wait.
+				st.graced = true
+				c.timers.set(st, now.Add(slack))
+				continue
+			}
+			assoc := st.assoc
 			c.remove(st, 0, "no Endpoint Keep-Alive Ack within "+c.cfg.KeepAliveTimeout.String(), out)
+			c.abortSilent(assoc, out)
 			continue
 		}
 		c.kaID = st.rec.Identifier()
 		c.ka = wire.EndpointKeepAlive{ServerID: c.cfg.ServerID, PoolHandle: st.rec.PoolHandle(), PEIdentifier: &c.kaID}
 		out.send(st.assoc, wire.PPIDASAP, &c.ka)
 		c.stats.KeepAlivesSent++
-		st.waitingAck = true
+		st.waitingAck, st.graced = true, false
 		c.timers.set(st, now.Add(c.cfg.KeepAliveTimeout))
 	}
 	c.expired = c.hs.Expire(now, c.expired[:0])
@@ -657,6 +668,21 @@ func (c *Core) NextDeadline() (time.Time, bool) {
 		t, ok = c.nextSweep, true
 	}
 	return t, ok
+}
+
+// abortSilent aborts a PE's association once its last PE was removed for
+// an unanswered keep-alive. A dead PE loses nothing; a live one that was
+// only slow (a stalled process) sees the association end and registers
+// again at once, instead of staying out of the pool until its next
+// re-registration.
+func (c *Core) abortSilent(id AssocID, out *Actions) {
+	a := c.assocs[id]
+	if id == 0 || a == nil || len(a.pes) > 0 || a.enrpPeer || a.server != 0 {
+		return
+	}
+	c.stats.Closed++
+	out.Aborts = append(out.Aborts, id)
+	out.note(Note{Kind: NoteClosed, Assoc: id, Reason: "its PEs left for unanswered keep-alives"})
 }
 
 func (c *Core) remove(st *peState, by AssocID, reason string, out *Actions) {

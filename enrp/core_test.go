@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -376,6 +377,85 @@ func TestKeepAliveTimeoutRemovesPE(t *testing.T) {
 	f.advance(time.Second)
 	if _, ok := f.c.Namespace().Lookup(wire.PoolHandle("p"), 1); ok {
 		t.Fatal("forged ack kept the PE")
+	}
+}
+
+// A PE removed for an unanswered keep-alive takes its association down
+// with it when it was the association's last PE, so that a PE that was
+// only slow registers again at once; an association that still carries an
+// answering PE stays.
+func TestKeepAliveTimeoutAbortsEmptiedAssociation(t *testing.T) {
+	f := newFake(t, Config{KeepAliveInterval: 100 * time.Millisecond, KeepAliveTimeout: 300 * time.Millisecond})
+	one[*wire.RegistrationResponse](t, f.in(1, reg("p", pe(1, 5001, rr))))
+	one[*wire.RegistrationResponse](t, f.in(2, reg("p", pe(2, 5002, rr))))
+	one[*wire.RegistrationResponse](t, f.in(2, reg("p", pe(3, 5003, rr))))
+	var aborts []AssocID
+	end := f.now.Add(time.Second)
+	for {
+		dl, ok := f.c.NextDeadline()
+		if !ok || dl.After(end) {
+			break
+		}
+		f.now = dl
+		f.acts.Reset()
+		f.c.Tick(f.now, &f.acts)
+		aborts = append(aborts, f.acts.Aborts...)
+		for _, m := range f.out() {
+			if ka, ok := m.(*wire.EndpointKeepAlive); ok && *ka.PEIdentifier == 3 {
+				f.in(2, &wire.EndpointKeepAliveAck{PoolHandle: ka.PoolHandle, PEIdentifier: 3})
+			}
+		}
+	}
+	for _, id := range []uint32{1, 2} {
+		if _, ok := f.c.Namespace().Lookup(wire.PoolHandle("p"), wire.PEIdentifier(id)); ok {
+			t.Fatalf("silent PE %d still registered", id)
+		}
+	}
+	if _, ok := f.c.Namespace().Lookup(wire.PoolHandle("p"), 3); !ok {
+		t.Fatal("answering PE 3 removed")
+	}
+	if !slices.Equal(aborts, []AssocID{1}) {
+		t.Fatalf("aborted associations %v, want [1] (PE 1's; PE 3 still uses 2)", aborts)
+	}
+}
+
+// A keep-alive deadline the registrar reaches late (it was stalled: the
+// ack may be read but not yet handled) does not remove the PE at once: an
+// ack within the grace keeps it; without one the PE goes after the grace.
+func TestLateKeepAliveDeadlineGivesGrace(t *testing.T) {
+	f := newFake(t, Config{KeepAliveInterval: 100 * time.Millisecond, KeepAliveTimeout: 300 * time.Millisecond})
+	one[*wire.RegistrationResponse](t, f.in(1, reg("p", pe(1, 5001, rr))))
+	stall := func() []wire.Message {
+		f.now = f.now.Add(2 * time.Second)
+		f.acts.Reset()
+		f.c.Tick(f.now, &f.acts)
+		return f.out()
+	}
+	registered := func() bool {
+		_, ok := f.c.Namespace().Lookup(wire.PoolHandle("p"), 1)
+		return ok
+	}
+	one[*wire.EndpointKeepAlive](t, f.advance(150*time.Millisecond))
+	if stall(); !registered() {
+		t.Fatal("PE removed by the deadline the registrar reached 2 s late")
+	}
+	f.in(1, &wire.EndpointKeepAliveAck{PoolHandle: wire.PoolHandle("p"), PEIdentifier: 1})
+	if one[*wire.EndpointKeepAlive](t, f.advance(150*time.Millisecond)); !registered() {
+		t.Fatal("PE removed although its ack came within the grace")
+	}
+	if stall(); !registered() {
+		t.Fatal("second late deadline removed the PE at once")
+	}
+	f.advance(100 * time.Millisecond)
+	if registered() {
+		t.Fatal("PE without an ack still registered after the grace")
+	}
+	// The deadline reached on time removes at once: no grace.
+	one[*wire.RegistrationResponse](t, f.in(2, reg("p", pe(1, 5001, rr))))
+	f.advance(100 * time.Millisecond) // keep-alive sent
+	f.advance(300 * time.Millisecond) // unanswered
+	if registered() {
+		t.Fatal("PE still registered after a deadline reached on time")
 	}
 }
 

@@ -34,6 +34,7 @@ type peer struct {
 	learnt    time.Time // when first named (List Response) if never heard
 	probing   bool      // a Presence with R was sent; answer due by probeDue
 	probeDue  time.Time
+	graced    bool // probeDue was extended once: the timer ran late
 	dead      bool // presumed dead until heard again
 	lastDial  time.Time
 	dialing   AssocID
@@ -219,7 +220,7 @@ func (c *Core) DialUp(now time.Time, id AssocID, t wire.Transport, out *Actions)
 		c.ka = wire.EndpointKeepAlive{Home: true, ServerID: c.cfg.ServerID, PoolHandle: st.rec.PoolHandle(), PEIdentifier: &c.kaID}
 		out.send(id, wire.PPIDASAP, &c.ka)
 		c.stats.KeepAlivesSent++
-		st.waitingAck = true
+		st.waitingAck, st.graced = true, false
 		c.timers.set(st, now.Add(c.cfg.KeepAliveTimeout))
 	}
 }
@@ -627,13 +628,20 @@ func (c *Core) peerTick(now time.Time, out *Actions) {
 			continue
 		}
 		if !p.probing && now.Sub(p.lastHeard) >= c.cfg.PeerMaxTimeLastHeard {
-			p.probing, p.probeDue = true, now.Add(c.cfg.PeerMaxTimeNoResponse)
+			p.probing, p.probeDue, p.graced = true, now.Add(c.cfg.PeerMaxTimeNoResponse), false
 			if p.assoc != 0 {
 				c.sendPresence(p.assoc, p.id, true, out)
 			}
 		} else if p.probing && !now.Before(p.probeDue) {
-			c.peerDead(now, p, out)
-			continue
+			if slack := c.cfg.PeerMaxTimeNoResponse / 4; !p.graced && now.Sub(p.probeDue) > slack {
+				// Reached late: this registrar was not running (stalled
+				// process, overloaded host), the answer may be unread.
+				// Taking a live peer over moves all its PEs: wait a bit.
+				p.graced, p.probeDue = true, now.Add(slack)
+			} else {
+				c.peerDead(now, p, out)
+				continue
+			}
 		}
 		c.maybeDial(now, p, out)
 	}

@@ -207,3 +207,29 @@ func TestPeerTimers(t *testing.T) {
 		t.Fatal("dead peer not taken over (no other peer to ask)")
 	}
 }
+
+// A probe deadline the registrar reaches late (it was stalled; the peer's
+// answer may be unread) does not presume the peer dead at once: an answer
+// within the grace keeps it; without one it is dead after the grace.
+func TestLatePeerProbeDeadlineGivesGrace(t *testing.T) {
+	f := newFake(t, Config{PeerHeartbeatCycle: time.Second, PeerMaxTimeLastHeard: 3 * time.Second, PeerMaxTimeNoResponse: 2 * time.Second})
+	f.enrpIn(1, &wire.Presence{SenderServerID: 0x77})
+	stall := func() {
+		f.now = f.now.Add(10 * time.Second)
+		f.acts.Reset()
+		f.c.Tick(f.now, &f.acts)
+	}
+	f.advance(3100 * time.Millisecond) // probed
+	if stall(); f.c.Peers()[0].Dead {
+		t.Fatal("peer presumed dead by the probe deadline reached 10 s late")
+	}
+	f.enrpIn(1, &wire.Presence{SenderServerID: 0x77})
+	if f.advance(100 * time.Millisecond); f.c.Peers()[0].Dead {
+		t.Fatal("peer that answered within the grace presumed dead")
+	}
+	f.advance(3100 * time.Millisecond) // probed again
+	stall()
+	if f.advance(600 * time.Millisecond); !f.c.Peers()[0].Dead {
+		t.Fatal("silent peer not presumed dead after the grace")
+	}
+}

@@ -45,6 +45,7 @@ type registrarProc struct {
 	id         uint32
 	asap, enrp string
 	cmd        *exec.Cmd
+	log        logTail
 }
 
 // TestENRPTakeoverProcesses: three `sigpool enrp` processes peered over
@@ -81,6 +82,7 @@ func TestENRPTakeoverProcesses(t *testing.T) {
 		go func(i int) {
 			s := bufio.NewScanner(stderr)
 			for s.Scan() {
+				r.log.add(s.Text())
 				if os.Getenv("SIGPOOL_TEST_LOG") != "" {
 					fmt.Fprintf(os.Stderr, "registrar %d: %s\n", i, s.Text())
 				}
@@ -145,14 +147,30 @@ func TestENRPTakeoverProcesses(t *testing.T) {
 		}
 		return m
 	}
-	waitUntil(t, 15*time.Second, "every registrar holding the 60 PEs", func() bool {
+	converged := func() bool {
 		for _, r := range regs {
 			if len(table(r)) != pes {
 				return false
 			}
 		}
 		return true
-	})
+	}
+	if !poll(15*time.Second, converged) {
+		// Say which PEs are missing where, and what the registrars said.
+		for _, r := range regs {
+			m := table(r)
+			var missing []string
+			for id := range home {
+				if _, ok := m[id]; !ok {
+					hmu.Lock()
+					missing = append(missing, fmt.Sprintf("%d (home 0x%x)", id, home[id]))
+					hmu.Unlock()
+				}
+			}
+			t.Logf("registrar 0x%x holds %d PEs; missing %v; its last log lines:\n%s", r.id, len(m), missing, &r.log)
+		}
+		t.Fatalf("timed out after 15s waiting for every registrar holding the %d PEs", pes)
+	}
 	victim, survivors := regs[0], regs[1:]
 	owned := []wire.PEIdentifier{}
 	for id, h := range table(survivors[0]) {
@@ -240,13 +258,42 @@ func TestENRPTakeoverProcesses(t *testing.T) {
 
 func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
+	if !poll(limit, cond) {
+		t.Fatalf("timed out after %v waiting for %s", limit, what)
+	}
+}
+
+// poll reports whether cond held within limit.
+func poll(limit time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(limit)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", limit, what)
+			return false
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return true
+}
+
+// logTail keeps a process's last log lines for a failure message.
+type logTail struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logTail) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.lines) == 40 {
+		l.lines = l.lines[1:]
+	}
+	l.lines = append(l.lines, line)
+}
+
+func (l *logTail) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
 }
 
 // TestENRPPeersFromFileAndFlags: "peers" in the YAML file, --peer on the

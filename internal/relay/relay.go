@@ -178,11 +178,14 @@ func (r *Relay) forward(ctx context.Context, g *group) {
 		}
 		d := g.downs[next]
 		next = (next + 1) % len(g.downs)
+		// Counted before the send: once delivered, the far end may act
+		// on it (and a caller read the counts) before Send returns.
+		r.forwarded.Add(1)
 		if err := d.Send(ctx, m); err != nil {
+			r.forwarded.Add(^uint64(0))
 			r.dropped.Add(1)
 			return
 		}
-		r.forwarded.Add(1)
 	}
 }
 
@@ -194,10 +197,11 @@ func (r *Relay) back(ctx context.Context, g *group, d transport.Association) {
 		if err != nil {
 			return
 		}
+		r.returned.Add(1)
 		if err := g.up.Send(ctx, m); err != nil {
+			r.returned.Add(^uint64(0))
 			r.dropped.Add(1)
 			return
 		}
-		r.returned.Add(1)
 	}
 }
