@@ -13,15 +13,17 @@ import (
 // sends Init Takeover to every other peer, takes the target's PEs over once
 // all acked (or when TakeoverExpiry passes), tells the peers with Takeover
 // Server and sends each PE an Endpoint Keep-Alive with the H flag. On a race
-// the lower server ID yields (it acks the higher initiator).
+// the lower server ID wins: the higher one acks it and drops its own, as
+// RSPLIB's registrar does (a mixed set must agree on the rule, or both
+// sides yield and nobody takes the PEs over).
 //
 // Outcomes converge even when Init Takeover, acks or Takeover Server are
 // lost and two registrars both complete: every registrar keeps, per target,
 // the winner and the PEs it moved; a Takeover Server naming another winner
-// is settled after the fact by the same rule everywhere (the higher server
+// is settled after the fact by the same rule everywhere (the lower server
 // ID wins; the loser's PEs move to it, the loser stops keeping them alive).
 // A registrar that acked and then hears no Takeover Server follows the
-// highest initiator it acked. The Presence audit repairs whatever remains.
+// lowest initiator it acked. The Presence audit repairs whatever remains.
 
 type takeoverAttempt struct {
 	waiting map[uint32]bool // peers whose Init Takeover Ack is missing
@@ -72,14 +74,14 @@ func (c *Core) initTakeover(now time.Time, id AssocID, from *peer, target uint32
 		return
 	}
 	if _, mine := c.p.initiating[target]; mine {
-		if c.cfg.ServerID > from.id {
-			return // the lower server ID yields: not us
+		if c.cfg.ServerID < from.id {
+			return // the lower server ID wins: us
 		}
 		delete(c.p.initiating, target)
 		out.note(Note{Kind: NoteTakeover, Server: target, Reason: fmt.Sprintf("yielding the takeover to 0x%08x", from.id)})
 	}
 	c.sendENRP(id, &wire.InitTakeoverAck{SenderServerID: c.cfg.ServerID, ReceiverServerID: from.id, TargetServerID: target}, out)
-	if a := c.p.acked[target]; a == nil || from.id > a.initiator {
+	if a := c.p.acked[target]; a == nil || from.id < a.initiator {
 		c.p.acked[target] = &ackedTakeover{initiator: from.id, due: now.Add(c.cfg.TakeoverExpiry + c.cfg.TakeoverExpiry/2)}
 	}
 	if t := c.p.peers[target]; t != nil && !t.dead {
@@ -132,7 +134,7 @@ func (c *Core) completeTakeover(now time.Time, target uint32, out *Actions) {
 }
 
 // applyTakeover records that winner took target over and re-homes the
-// target's PEs, settling a competing outcome by the higher server ID.
+// target's PEs, settling a competing outcome by the lower server ID.
 func (c *Core) applyTakeover(now time.Time, target, winner uint32, out *Actions) {
 	delete(c.p.acked, target)
 	if p := c.p.peers[target]; p != nil {
@@ -145,7 +147,7 @@ func (c *Core) applyTakeover(now time.Time, target, winner uint32, out *Actions)
 		c.p.taken[target] = tk
 		out.note(Note{Kind: NoteTakeover, Server: target, Reason: fmt.Sprintf("taken over by 0x%08x", winner)})
 	case winner == tk.winner:
-	case winner > tk.winner:
+	case winner < tk.winner:
 		old := tk.winner
 		n := 0
 		for _, k := range tk.pes {

@@ -99,33 +99,30 @@ func TestTakeoverInitiatedAndCompleted(t *testing.T) {
 	}
 }
 
-// TestTakeoverRaceLowerIDYields: an initiator that gets another's Init
-// Takeover for the same target acks it when its own ID is lower, and
-// ignores it when higher.
-func TestTakeoverRaceLowerIDYields(t *testing.T) {
-	f := peerFake(t)
+// TestTakeoverRaceLowerIDWins: an initiator that gets another's Init
+// Takeover for the same target ignores it when its own ID is lower, and
+// acks it (dropping its own attempt) when higher, as RSPLIB does.
+func TestTakeoverRaceLowerIDWins(t *testing.T) {
+	f := peerFake(t, 0x50)
 	f.acts.Reset()
 	f.c.peerDead(f.now, f.c.p.peers[0x10], &f.acts)
-	if out := f.enrpIn(2, &wire.InitTakeover{SenderServerID: 0x20, TargetServerID: 0x10}); len(ofType[*wire.InitTakeoverAck](out)) != 0 {
-		t.Fatal("higher ID acked a lower initiator")
-	}
 	if out := f.enrpIn(3, &wire.InitTakeover{SenderServerID: 0x99, TargetServerID: 0x10}); len(ofType[*wire.InitTakeoverAck](out)) != 0 {
-		t.Fatal("acked a lower initiator")
+		t.Fatal("lower ID acked a higher initiator")
 	}
-	f2 := peerFake(t, 0x15) // below 0x20
-	f2.acts.Reset()
-	f2.c.peerDead(f2.now, f2.c.p.peers[0x10], &f2.acts)
-	if out := f2.enrpIn(2, &wire.InitTakeover{SenderServerID: 0x20, TargetServerID: 0x10}); len(ofType[*wire.InitTakeoverAck](out)) != 1 {
-		t.Fatal("lower ID did not yield")
+	if _, still := f.c.p.initiating[0x10]; !still {
+		t.Fatal("lower ID dropped its takeover")
 	}
-	if _, still := f2.c.p.initiating[0x10]; still {
-		t.Fatal("lower ID kept its takeover")
+	if out := f.enrpIn(2, &wire.InitTakeover{SenderServerID: 0x20, TargetServerID: 0x10}); len(ofType[*wire.InitTakeoverAck](out)) != 1 {
+		t.Fatal("higher ID did not yield to a lower initiator")
+	}
+	if _, still := f.c.p.initiating[0x10]; still {
+		t.Fatal("higher ID kept its takeover")
 	}
 }
 
 // TestCompetingTakeoversSettleAfterTheFact: two registrars completed a
 // takeover of the same target (lost messages); whatever order their
-// Takeover Servers arrive in, the higher ID owns the PEs, and a loser that
+// Takeover Servers arrive in, the lower ID owns the PEs, and a loser that
 // took the PEs itself stops keeping them.
 func TestCompetingTakeoversSettleAfterTheFact(t *testing.T) {
 	for _, order := range [][]uint32{{0x20, 0x99}, {0x99, 0x20}} {
@@ -133,11 +130,11 @@ func TestCompetingTakeoversSettleAfterTheFact(t *testing.T) {
 		for _, w := range order {
 			f.enrpIn(map[uint32]AssocID{0x20: 2, 0x99: 3}[w], &wire.TakeoverServer{SenderServerID: w, TargetServerID: 0x10})
 		}
-		if got := owners(f); got[0x99] != 5 || got[1] != 3 {
+		if got := owners(f); got[0x20] != 5 || got[1] != 3 {
 			t.Fatalf("order %x: owners %v", order, got)
 		}
 	}
-	// We won first (0x50 > 0x20), then a higher one completed too.
+	// We won first (0x50 < 0x99), then a lower one completed too.
 	f := peerFake(t, 0x50)
 	f.acts.Reset()
 	f.c.peerDead(f.now, f.c.p.peers[0x10], &f.acts)
@@ -145,12 +142,12 @@ func TestCompetingTakeoversSettleAfterTheFact(t *testing.T) {
 	if got := owners(f); got[1] != 8 {
 		t.Fatalf("owners %v after expiry", got)
 	}
-	out := f.enrpIn(2, &wire.TakeoverServer{SenderServerID: 0x20, TargetServerID: 0x10})
-	if ts := ofType[*wire.TakeoverServer](out); len(ts) != 1 || ts[0].ReceiverServerID != 0x20 {
-		t.Fatalf("the lower completer was not told: %v", out)
+	out := f.enrpIn(3, &wire.TakeoverServer{SenderServerID: 0x99, TargetServerID: 0x10})
+	if ts := ofType[*wire.TakeoverServer](out); len(ts) != 1 || ts[0].ReceiverServerID != 0x99 {
+		t.Fatalf("the higher completer was not told: %v", out)
 	}
-	f.enrpIn(3, &wire.TakeoverServer{SenderServerID: 0x99, TargetServerID: 0x10})
-	if got := owners(f); got[0x99] != 5 || got[1] != 3 || len(f.c.pes) != 3 {
+	f.enrpIn(2, &wire.TakeoverServer{SenderServerID: 0x20, TargetServerID: 0x10})
+	if got := owners(f); got[0x20] != 5 || got[1] != 3 || len(f.c.pes) != 3 {
 		t.Fatalf("owners %v, %d PEs kept alive", got, len(f.c.pes))
 	}
 }
@@ -169,6 +166,18 @@ func TestAckedInitiatorFollowed(t *testing.T) {
 	f.advance(1500 * time.Millisecond)
 	if got := owners(f); got[0x99] != 5 {
 		t.Fatalf("owners %v", got)
+	}
+	// Two initiators acked: the lower one is followed.
+	f = peerFake(t)
+	f.enrpIn(3, &wire.InitTakeover{SenderServerID: 0x99, TargetServerID: 0x10})
+	f.enrpIn(2, &wire.InitTakeover{SenderServerID: 0x20, TargetServerID: 0x10})
+	for range 4 {
+		f.advance(time.Second)
+		f.enrpIn(2, &wire.Presence{SenderServerID: 0x20})
+		f.enrpIn(3, &wire.Presence{SenderServerID: 0x99})
+	}
+	if got := owners(f); got[0x20] != 5 {
+		t.Fatalf("owners %v after acking 0x99 and 0x20", got)
 	}
 }
 
