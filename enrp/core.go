@@ -442,6 +442,14 @@ func (c *Core) register(now time.Time, id AssocID, a *assocState, m *wire.Regist
 	pe.ASAPTransport = nil
 	if a.asap.Kind != 0 {
 		t := a.asap
+		if u := pe.UserTransport; t.Kind == wire.TransportSCTP && u.Kind == wire.TransportSCTP &&
+			u.Use == wire.TransportUseDataPlusControl && u.Port != 0 && len(u.Addresses) > 0 {
+			// A PE that answers ASAP on its SCTP user transport (sigpool's
+			// PEs) registered from an ephemeral port nobody listens on: a
+			// registrar taking it over reaches it at the user transport.
+			// RSPLIB sends its Keep-Alive with H to the ASAP transport.
+			t = wire.Transport{Kind: wire.TransportSCTP, Port: u.Port, Use: wire.TransportUseDataOnly, Addresses: u.Addresses}
+		}
 		pe.ASAPTransport = &t
 	}
 	if c.cfg.MaxPEsPerAssociation > 0 && len(a.pes) >= c.cfg.MaxPEsPerAssociation {

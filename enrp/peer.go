@@ -299,7 +299,12 @@ func (c *Core) heard(now time.Time, id AssocID, server uint32, out *Actions) *pe
 	p.heard, p.lastHeard, p.probing = true, now, false
 	if a := c.assocs[id]; a != nil {
 		a.server = server
-		if p.assoc == 0 || c.assocs[p.assoc] == nil {
+		// Prefer the association the peer opened: its local end is our
+		// ENRP listening port, which our Presence names. RSPLIB ignores
+		// a Presence whose Server Information does not match the
+		// association's addresses and port, and it only ever opens
+		// associations from its own ENRP port.
+		if cur := c.assocs[p.assoc]; p.assoc == 0 || cur == nil || (cur.enrpPeer && !a.enrpPeer) {
 			p.assoc = id
 		}
 	}

@@ -1,6 +1,7 @@
 package enrp
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -231,5 +232,59 @@ func TestLatePeerProbeDeadlineGivesGrace(t *testing.T) {
 	stall()
 	if f.advance(600 * time.Millisecond); !f.c.Peers()[0].Dead {
 		t.Fatal("silent peer not presumed dead after the grace")
+	}
+}
+
+// The ASAP transport peers learn for a PE is where a registrar taking it
+// over reaches it: for a PE that answers ASAP on its SCTP user transport,
+// that transport (data only, as RSPLIB wants); otherwise the association
+// it registered over.
+func TestHandleUpdateASAPTransport(t *testing.T) {
+	f := newFake(t, Config{})
+	f.enrpIn(1, &wire.Presence{SenderServerID: 0x77})
+	sctp := func(port uint16, use wire.TransportUse) wire.Transport {
+		return wire.Transport{Kind: wire.TransportSCTP, Port: port, Use: use, Addresses: []netip.Addr{netip.MustParseAddr("10.0.0.9")}}
+	}
+	f.c.AssociationUp(5, sctp(40123, wire.TransportUseDataOnly))
+	for _, c := range []struct {
+		user wire.Transport
+		want wire.Transport
+	}{
+		{sctp(7001, wire.TransportUseDataPlusControl), sctp(7001, wire.TransportUseDataOnly)},
+		{sctp(7002, wire.TransportUseDataOnly), sctp(40123, wire.TransportUseDataOnly)},
+	} {
+		p := pe(uint32(c.user.Port), c.user.Port, rr)
+		p.UserTransport = c.user
+		out := f.in(5, reg(fmt.Sprint("p", c.user.Port), p)) // a pool keeps one data/control use
+		ups := ofType[*wire.HandleUpdate](out)
+		if len(ups) != 1 || ups[0].PoolElement.ASAPTransport == nil {
+			t.Fatalf("user %v: Handle Updates in %+v", c.user, out[0])
+		}
+		if got := *ups[0].PoolElement.ASAPTransport; got.String() != c.want.String() || got.Use != c.want.Use {
+			t.Errorf("user %v: ASAP transport %v, want %v", c.user, got, c.want)
+		}
+	}
+}
+
+// A peer reached over both the association we opened and the one it
+// opened gets our messages on its own: that one ends at our ENRP port.
+func TestPeerOwnAssociationPreferred(t *testing.T) {
+	f := newFake(t, Config{})
+	tr := wire.Transport{Kind: wire.TransportSCTP, Port: 9901, Addresses: []netip.Addr{netip.MustParseAddr("10.0.0.2")}}
+	f.acts.Reset()
+	f.c.PeerAssociationUp(f.now, 7, tr, &f.acts) // ours, dialled
+	f.enrpIn(7, &wire.Presence{SenderServerID: 0x77})
+	if p := f.c.Peers()[0]; p.Assoc != 7 {
+		t.Fatalf("peer reached over %d, want our association 7", p.Assoc)
+	}
+	f.enrpIn(1, &wire.Presence{SenderServerID: 0x77}) // the peer's own
+	f.enrpIn(7, &wire.Presence{SenderServerID: 0x77})
+	if p := f.c.Peers()[0]; p.Assoc != 1 {
+		t.Fatalf("peer reached over %d, want its association 1", p.Assoc)
+	}
+	f.acts.Reset()
+	f.c.AssociationDown(f.now, 1, &f.acts)
+	if p := f.c.Peers()[0]; p.Assoc != 7 {
+		t.Fatalf("after its association ended the peer is reached over %d, want 7", p.Assoc)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -329,30 +328,4 @@ func rowsOf(rows []poolRow, pool string) []poolRow {
 		}
 	}
 	return out
-}
-
-// knownDefect is a sigpool defect a case runs into, found in a process's
-// output; docs/interop.md describes each one and its proposed fix. A case
-// that meets one is skipped with its ID, so that it passes again by itself
-// once the fix lands.
-type knownDefect struct {
-	id, what string
-	sign     *regexp.Regexp
-}
-
-var knownDefects = []knownDefect{
-	{"D2", "sigpool's registrar dials ENRP peers from an ephemeral port while its Server Information names its ENRP port; RSPLIB ignores its Presence",
-		regexp.MustCompile(`Presence from peer \$5150a0.. contains no usable ENRP endpoint addresses`)},
-}
-
-// skipOnKnownDefect skips the case when p printed the sign of a known
-// defect.
-func skipOnKnownDefect(t testing.TB, p *proc, ids ...string) {
-	t.Helper()
-	out := p.output()
-	for _, d := range knownDefects {
-		if slices.Contains(ids, d.id) && d.sign.MatchString(out) {
-			t.Skipf("known sigpool defect %s (docs/interop.md): %s", d.id, d.what)
-		}
-	}
 }
