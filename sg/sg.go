@@ -49,6 +49,9 @@ type Config struct {
 	// the SS7 side's ASPs, e.g. "tcp://127.0.0.1:2905"; empty: none. At
 	// least one is needed, and one of each protocol a pool speaks.
 	M3UAListen, SUAListen string
+	// Uplinks are SS7-side SGPs (STPs) the SG dials as an ASP; a pool's
+	// protocol needs a listener or an uplink.
+	Uplinks []Uplink
 	// Routes map SS7-side traffic to pools.
 	Routes []Route
 	// Pools configures pools; a pool a route names but Pools does not
@@ -99,12 +102,14 @@ type Config struct {
 // user (with an embedded registrar or remote ones), an association to
 // every GWC of each pool and the core that shares the traffic.
 type SG struct {
-	cfg  Config
-	log  *zap.Logger
-	reg  *enrp.Registrar
-	pu   *asap.PoolUser
-	up   map[mxua.Protocol]*mxua.SGPServer
-	down map[mxua.Protocol]*mxua.SGPServer
+	cfg Config
+	log *zap.Logger
+	reg *enrp.Registrar
+	pu  *asap.PoolUser
+	up  map[mxua.Protocol]*mxua.SGPServer
+	// uplinks are the STPs the SG dials as an ASP (fixed after Start).
+	uplinks []*uplink
+	down    map[mxua.Protocol]*mxua.SGPServer
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -170,8 +175,12 @@ func Start(ctx context.Context, cfg Config) (*SG, error) {
 	if cfg.ResolveInterval <= 0 {
 		cfg.ResolveInterval = DefaultResolveInterval
 	}
-	if cfg.M3UAListen == "" && cfg.SUAListen == "" {
-		return nil, errors.New("sg: no upstream listener (M3UA or SUA)")
+	if cfg.M3UAListen == "" && cfg.SUAListen == "" && len(cfg.Uplinks) == 0 {
+		return nil, errors.New("sg: no upstream: an M3UA or SUA listener, or an uplink")
+	}
+	uplinks, err := checkUplinks(cfg.Uplinks, cfg.UpstreamRoutingContext)
+	if err != nil {
+		return nil, err
 	}
 	pools := slices.Clone(cfg.Pools)
 	for _, r := range cfg.Routes {
@@ -187,14 +196,17 @@ func Start(ctx context.Context, cfg Config) (*SG, error) {
 	}
 	listen := map[mxua.Protocol]string{mxua.M3UA: cfg.M3UAListen, mxua.SUA: cfg.SUAListen}
 	for _, p := range core.Pools() {
-		if listen[p.Protocol] == "" {
-			return nil, fmt.Errorf("sg: pool %q speaks %v but there is no %v listener", p.Handle, p.Protocol, p.Protocol)
+		if listen[p.Protocol] == "" && !slices.ContainsFunc(uplinks, func(u Uplink) bool { return u.Protocol == p.Protocol }) {
+			return nil, fmt.Errorf("sg: pool %q speaks %v but there is no %v listener or uplink", p.Handle, p.Protocol, p.Protocol)
 		}
 	}
 
 	s := &SG{cfg: cfg, log: log, core: core, up: map[mxua.Protocol]*mxua.SGPServer{}, down: map[mxua.Protocol]*mxua.SGPServer{},
 		conns: map[assocKey]*peConn{}, changed: make(chan struct{}), slow: make(chan func(), slowQueue), hist: newHistogram()}
 	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	for i, u := range uplinks {
+		s.uplinks = append(s.uplinks, &uplink{cfg: u, id: uplinkBase | mxua.AssocID(i)})
+	}
 	fail := func(err error) (*SG, error) {
 		s.Close()
 		return nil, err
@@ -259,6 +271,10 @@ func Start(ctx context.Context, cfg Config) (*SG, error) {
 	for proto, srv := range s.down {
 		s.nwg.Add(1)
 		go s.readDownstream(proto, srv)
+	}
+	for _, u := range s.uplinks {
+		s.nwg.Add(1)
+		go s.runUplink(u)
 	}
 	s.step(func(now time.Time) []Action { return s.core.Start(now) })
 	s.wg.Add(2)
@@ -434,9 +450,18 @@ func (s *SG) exec(acts []Action) {
 				s.log.Debug("send to GWC failed", zap.Uint64("assoc", uint64(a.Assoc)), zap.Error(err))
 			}
 		case ActSendUpstream:
+			if u := s.uplinkOf(a.Assoc); u != nil {
+				s.sendUplink(u, a.Msg)
+				continue
+			}
 			srv := s.up[a.Proto]
 			if srv == nil {
-				s.dcnt.UpstreamDropped++
+				// No listener: an uplink carries what has no origin.
+				if u := s.activeUplink(a.Proto); u != nil {
+					s.sendUplink(u, a.Msg)
+				} else {
+					s.dcnt.UpstreamDropped++
+				}
 				continue
 			}
 			if a.Assoc != 0 {

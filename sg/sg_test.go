@@ -408,12 +408,15 @@ func TestSGConfigErrors(t *testing.T) {
 	ctx := t.Context()
 	r := mustRoute(t, "dpc=2:gwc")
 	for name, cfg := range map[string]Config{
-		"no listener":      {Routes: []Route{r}},
-		"no route":         {M3UAListen: "tcp://127.0.0.1:0"},
-		"no SUA listener":  {M3UAListen: "tcp://127.0.0.1:0", Routes: []Route{r}, Pools: []PoolConfig{{Handle: "gwc", Protocol: mxua.SUA}}},
-		"bad listener":     {M3UAListen: "udp://x", Routes: []Route{r}},
-		"bad registrar":    {M3UAListen: "tcp://127.0.0.1:0", Routes: []Route{r}, Registrars: []string{"nope"}},
-		"bad metrics addr": {M3UAListen: "tcp://127.0.0.1:0", Routes: []Route{r}, Metrics: "256.0.0.1:x"},
+		"no listener":            {Routes: []Route{r}},
+		"no route":               {M3UAListen: "tcp://127.0.0.1:0"},
+		"no SUA listener":        {M3UAListen: "tcp://127.0.0.1:0", Routes: []Route{r}, Pools: []PoolConfig{{Handle: "gwc", Protocol: mxua.SUA}}},
+		"bad listener":           {M3UAListen: "udp://x", Routes: []Route{r}},
+		"bad registrar":          {M3UAListen: "tcp://127.0.0.1:0", Routes: []Route{r}, Registrars: []string{"nope"}},
+		"bad metrics addr":       {M3UAListen: "tcp://127.0.0.1:0", Routes: []Route{r}, Metrics: "256.0.0.1:x"},
+		"uplink without address": {Routes: []Route{r}, Uplinks: []Uplink{{}}},
+		"uplink protocol":        {Routes: []Route{r}, Uplinks: []Uplink{{Address: "tcp://127.0.0.1:2905", Protocol: 9}}},
+		"SUA pool, M3UA uplink":  {Routes: []Route{r}, Uplinks: []Uplink{{Address: "tcp://127.0.0.1:2905"}}, Pools: []PoolConfig{{Handle: "gwc", Protocol: mxua.SUA}}},
 	} {
 		if s, err := Start(ctx, cfg); err == nil {
 			s.Close()

@@ -31,6 +31,8 @@ const (
 type sgFile struct {
 	M3UAListen      string        `yaml:"m3ua_listen"`
 	SUAListen       string        `yaml:"sua_listen"`
+	M3UAUplinks     []string      `yaml:"m3ua_uplink"`
+	SUAUplinks      []string      `yaml:"sua_uplink"`
 	Routes          []string      `yaml:"route"`
 	Pools           []string      `yaml:"pool"`
 	ENRP            string        `yaml:"enrp"`
@@ -57,8 +59,20 @@ type sgFile struct {
 // sgConfig checks the merged configuration and builds the SG's.
 func sgConfig(f sgFile) (sg.Config, zapcore.Level, error) {
 	var c sg.Config
-	if f.M3UAListen == "" && f.SUAListen == "" {
-		return c, 0, errors.New("--m3ua-listen and --sua-listen are both empty: the SS7 side needs a listener")
+	if f.M3UAListen == "" && f.SUAListen == "" && len(f.M3UAUplinks)+len(f.SUAUplinks) == 0 {
+		return c, 0, errors.New("--m3ua-listen and --sua-listen are both empty and there is no --m3ua-uplink or --sua-uplink: the SS7 side needs one")
+	}
+	for _, u := range []struct {
+		flag  string
+		addrs []string
+		proto mxua.Protocol
+	}{{"m3ua-uplink", f.M3UAUplinks, mxua.M3UA}, {"sua-uplink", f.SUAUplinks, mxua.SUA}} {
+		for _, a := range u.addrs {
+			if _, _, err := transport.ParseFramedAddress(a, transport.FramingMux); err != nil {
+				return c, 0, fmt.Errorf("--%s %q: %w", u.flag, a, err)
+			}
+			c.Uplinks = append(c.Uplinks, sg.Uplink{Address: a, Protocol: u.proto})
+		}
 	}
 	for name, a := range map[string]string{"m3ua-listen": f.M3UAListen, "sua-listen": f.SUAListen} {
 		if a == "" {
@@ -163,7 +177,9 @@ func newSGCommand() *cobra.Command {
 		Use:   "sg",
 		Short: "Run the signalling gateway: M3UA/SUA from the SS7 side, shared over a pool of GWCs found by ASAP",
 		Long: `Run the signalling gateway (SG). SS7-side ASPs (SEPs, STPs) connect to
---m3ua-listen / --sua-listen (SGP role). Each --route maps traffic to a pool
+--m3ua-listen / --sua-listen (SGP role), or the SG dials an STP as an ASP
+(--m3ua-uplink, --sua-uplink; the STP's AS is --routing-context). Each
+--route maps traffic to a pool
 ("dpc=2,si=5,cic=0-4095:gwc"; fields dpc, opc, si, ssn, cic, each a number
 or lo-hi, repeatable; the most specific route wins). The SG resolves each
 pool through a registrar (--enrp embedded runs one in-process on
@@ -199,6 +215,8 @@ pc=2"). --metrics serves Prometheus metrics at /metrics. Flags override the
 	fl.StringVar(&cfgPath, "config", "", "YAML configuration file (flags override it)")
 	fl.StringVar(&flags.M3UAListen, "m3ua-listen", defaultSGM3UAListen, "M3UA listener for the SS7 side (tcp:// uses the mux framing, sctp://, auto://; empty: none)")
 	fl.StringVar(&flags.SUAListen, "sua-listen", "", "SUA listener for the SS7 side (empty: none)")
+	fl.StringArrayVar(&flags.M3UAUplinks, "m3ua-uplink", nil, "STP to dial as an M3UA ASP, in its AS --routing-context: sctp://10.0.0.5:2905, sigtran+tcp:// (repeatable)")
+	fl.StringArrayVar(&flags.SUAUplinks, "sua-uplink", nil, "STP to dial as an SUA ASP (repeatable)")
 	fl.StringArrayVar(&flags.Routes, "route", nil, `route "fields:pool", e.g. "dpc=2,si=5,cic=0-4095:gwc" (repeatable; required)`)
 	fl.StringArrayVar(&flags.Pools, "pool", nil, `pool options "handle[,protocol=m3ua|sua][,rc=N][,pc=PC]" (repeatable; default: m3ua, rc 1, the routes' DPCs)`)
 	fl.StringVar(&flags.ENRP, "enrp", "embedded", "registrar: embedded (in-process, on --enrp-listen) or remote (--registrar)")
@@ -206,7 +224,7 @@ pc=2"). --metrics serves Prometheus metrics at /metrics. Flags override the
 	fl.StringVar(&flags.ENRPListen, "enrp-listen", defaultSGENRPListen, "ASAP address of the embedded registrar, where GWCs register (mux+tcp:// for the mux framing)")
 	fl.StringVar(&flags.Profile, "profile", "carrier", "heartbeat profile: "+strings.Join(transport.ProfileNames(), ", ")+", with overrides (carrier,rto_max=300ms)")
 	fl.StringVar(&flags.PointCode, "point-code", "", "the SG's point code (announced for a pool without one): decimal, 0x hex or zone-area-point (2-100-3)")
-	fl.Uint32Var(&flags.RoutingContext, "routing-context", sg.DefaultUpstreamRoutingContext, "routing context of the AS the SS7-side ASPs serve")
+	fl.Uint32Var(&flags.RoutingContext, "routing-context", sg.DefaultUpstreamRoutingContext, "routing context of the AS the SS7-side ASPs serve (and the SG's AS at an uplink STP)")
 	fl.DurationVar(&flags.ResolveInterval, "resolve-interval", sg.DefaultResolveInterval, "how often each pool is resolved (new and gone GWCs)")
 	fl.DurationVar(&flags.FailoverHold, "failover-hold", sg.DefaultFailoverHold, "how long traffic waits for a GWC while a pool has none")
 	fl.DurationVar(&flags.BindingIdle, "binding-idle", sg.DefaultBindingIdle, "forget a call or dialogue unused this long")
@@ -232,6 +250,9 @@ func runSG(ctx context.Context, out io.Writer, cfg sg.Config) error {
 	}
 	if a := s.SUAAddr(); a != "" {
 		fmt.Fprintf(out, "SUA listening on %s\n", a)
+	}
+	for _, u := range cfg.Uplinks {
+		fmt.Fprintf(out, "%v uplink to %s\n", u.Protocol, u.Address)
 	}
 	if r := s.RegistrarAddrs(); len(r) > 0 {
 		fmt.Fprintf(out, "registrar (embedded) on %s\n", strings.Join(r, " "))

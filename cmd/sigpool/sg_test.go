@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/sigpool/sigpool/internal/transporttest"
 	"github.com/sigpool/sigpool/mxua"
+	"github.com/sigpool/sigpool/sg"
 )
 
 func TestSGBadFlagsAndConfig(t *testing.T) {
@@ -54,12 +56,30 @@ func TestSGBadFlagsAndConfig(t *testing.T) {
 		{with("--max-bindings", "-1"), "negative"},
 		{with("--log-level", "chatty"), "--log-level"},
 		{with("--pool", "gwc,protocol=sua"), "no SUA listener"},
+		{with("--m3ua-uplink", "udp://x:1"), "--m3ua-uplink"},
+		{with("--m3ua-listen", "", "--sua-uplink", "bogus+tcp://1.2.3.4:5"), "--sua-uplink"},
 	}
 	for _, tc := range cases {
 		_, err := runSigpoolENRP(t, t.Context(), tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: got %v, want error mentioning %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// An SG with no listener that dials STPs instead: each uplink flag gives
+// one uplink of its protocol.
+func TestSGUplinkFlags(t *testing.T) {
+	c, _, err := sgConfig(sgFile{Routes: []string{"dpc=2:gwc"}, ENRP: "embedded", ENRPListen: "tcp://127.0.0.1:0",
+		Profile: "carrier", LogLevel: "info", M3UAUplinks: []string{"sctp://10.0.0.5:2905", "sigtran+tcp://10.0.0.6:2905"},
+		SUAUplinks: []string{"sctp://10.0.0.5:14001"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []sg.Uplink{{Address: "sctp://10.0.0.5:2905", Protocol: mxua.M3UA}, {Address: "sigtran+tcp://10.0.0.6:2905", Protocol: mxua.M3UA},
+		{Address: "sctp://10.0.0.5:14001", Protocol: mxua.SUA}}
+	if fmt.Sprint(c.Uplinks) != fmt.Sprint(want) || c.M3UAListen != "" {
+		t.Fatalf("uplinks %v (listen %q), want %v", c.Uplinks, c.M3UAListen, want)
 	}
 }
 

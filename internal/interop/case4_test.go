@@ -26,11 +26,13 @@ const (
 )
 
 // osmoSTPConfig makes osmo-stp the STP between the SEP simulator and the
-// SG: the SEP connects to it (ASP "sep", osmo-stp in the SG role), and
-// osmo-stp connects to the SG's M3UA listener as an ASP ("sg", role asp,
-// SCTP client); a route per point code sends each side's traffic to the
-// other.
-func osmoSTPConfig(sgAddr string) string {
+// SG. Both are ASPs toward it (osmo-stp in the SG role, SCTP server): the
+// SEP on its M3UA port stpM3U, the SG, which dials osmo-stp as an uplink,
+// on stpM3U+1. The two listeners keep the ASPs apart: both dial from the
+// same host, and osmo-stp tells an accepted association's ASP by
+// addresses and ports. A route per point code sends each side's traffic
+// to the other.
+func osmoSTPConfig() string {
 	return fmt.Sprintf(`log stderr
  logging filter all 1
  logging color 0
@@ -46,6 +48,8 @@ cs7 instance 0
  point-code 0.0.%d
  listen m3ua %d
   local-ip %s
+ listen m3ua %d
+  local-ip %s
  asp sep 0 %d m3ua
   local-ip %s
   remote-ip %s
@@ -54,27 +58,30 @@ cs7 instance 0
  as as-sep m3ua
   asp sep
   routing-key %d 0.0.%d
- asp sg %d 0 m3ua
+ asp sg 0 %d m3ua
+  local-ip %s
   remote-ip %s
-  role asp
-  sctp-role client
+  role sg
+  sctp-role server
  as as-sg m3ua
   asp sg
   routing-key %d 0.0.%d
-  traffic-mode override
  route-table system
   update route 0.0.%d 7.255.7 linkset as-sep
   update route 0.0.%d 7.255.7 linkset as-sg
-`, stpPC, stpM3U, hostC, stpM3U, hostC, hostC, sepRC, sepPC, stpM3U, hostA, sgRC, gwcPC, sepPC, gwcPC)
+`, stpPC, stpM3U, hostC, stpM3U+1, hostC, stpM3U, hostC, hostC, sepRC, sepPC, stpM3U+1, hostC, hostC, sgRC, gwcPC, sepPC, gwcPC)
 }
 
 // Case 4: osmo-stp as the STP in front of the SG: SEP simulator (ASP) ->
-// osmo-stp -> sigpool SG -> GWC pool. ISUP calls complete, BEAT is
-// answered, and killing a GWC shows no error toward osmo-stp.
+// osmo-stp -> sigpool SG (an ASP toward osmo-stp: it dials it as an
+// uplink) -> GWC pool. ISUP calls complete, BEAT is answered, and killing
+// a GWC shows no error toward osmo-stp.
 func TestCase4OsmoSTPInFrontOfTheSG(t *testing.T) {
 	requireVM(t)
-	// The SG with its embedded registrar; two GWCs register there.
-	sg := startSigpool(t, "sigpool-sg", "sg", "--m3ua-listen", "sctp://"+hostA+":2905",
+	// The SG with its embedded registrar; two GWCs register there. It has
+	// no M3UA listener: it dials osmo-stp (again until osmo-stp is up).
+	sg := startSigpool(t, "sigpool-sg", "sg", "--m3ua-listen", "",
+		"--m3ua-uplink", fmt.Sprintf("sctp://%s:%d", hostC, stpM3U+1),
 		"--route", fmt.Sprintf("dpc=%d:gwc", gwcPC), "--point-code", fmt.Sprint(gwcPC),
 		"--routing-context", fmt.Sprint(sgRC),
 		"--enrp", "embedded", "--enrp-listen", "sctp://"+hostA+":3863", "--profile", "carrier",
@@ -92,12 +99,13 @@ func TestCase4OsmoSTPInFrontOfTheSG(t *testing.T) {
 	}
 
 	cfg := filepath.Join(t.TempDir(), "osmo-stp.cfg")
-	if err := os.WriteFile(cfg, []byte(osmoSTPConfig(hostA)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(osmoSTPConfig()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	stp := startPeer(t, "osmo-stp", "osmo-stp", "-c", cfg)
-	// osmo-stp dials the SG and brings its ASP up and active.
+	// The SG dials osmo-stp and brings its ASP up and active there.
 	stp.mustLine(`(?i)asp-sg.*(ASP_ACTIVE|ACTIVE)`)
+	sg.mustLine(`uplink ASP.*ASP-ACTIVE`)
 
 	prof, err := transport.ParseProfile("carrier")
 	if err != nil {
