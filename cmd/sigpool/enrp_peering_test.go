@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,16 +31,6 @@ func buildSigpool(t *testing.T) string {
 	return bin
 }
 
-func freeTCPPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 type registrarProc struct {
 	id         uint32
 	asap, enrp string
@@ -62,36 +52,13 @@ func TestENRPTakeoverProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each registrar names those started before it as peers; the first
+	// learns the others from their Presence.
 	regs := make([]*registrarProc, 3)
+	var peers []string
 	for i := range regs {
-		regs[i] = &registrarProc{id: uint32(0x100 + i),
-			asap: fmt.Sprintf("tcp://127.0.0.1:%d", freeTCPPort(t)), enrp: fmt.Sprintf("tcp://127.0.0.1:%d", freeTCPPort(t))}
-	}
-	for i, r := range regs {
-		args := []string{"enrp", "--server-id", fmt.Sprint(r.id), "--listen", r.asap, "--enrp-listen", r.enrp, "--profile", "carrier"}
-		for j, p := range regs {
-			if j != i {
-				args = append(args, "--peer", p.enrp)
-			}
-		}
-		r.cmd = exec.Command(bin, args...)
-		stderr, _ := r.cmd.StderrPipe()
-		if err := r.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func(i int) {
-			s := bufio.NewScanner(stderr)
-			for s.Scan() {
-				r.log.add(s.Text())
-				if os.Getenv("SIGPOOL_TEST_LOG") != "" {
-					fmt.Fprintf(os.Stderr, "registrar %d: %s\n", i, s.Text())
-				}
-			}
-		}(i)
-		t.Cleanup(func() {
-			r.cmd.Process.Kill()
-			r.cmd.Wait()
-		})
+		regs[i] = startRegistrarProc(t, bin, uint32(0x100+i), peers...)
+		peers = append(peers, regs[i].enrp)
 	}
 	ctx := t.Context()
 	waitUntil(t, 10*time.Second, "registrars answering", func() bool {
@@ -255,6 +222,60 @@ func TestENRPTakeoverProcesses(t *testing.T) {
 		t.Errorf("a PE was missing from resolutions for %v, longer than the takeover (%v)", worstGap, took)
 	}
 }
+
+// startRegistrarProc starts `sigpool enrp` (carrier profile) with server ID
+// id (0: its own choice) and the given ENRP peers, listening for ASAP and
+// ENRP on ports the kernel picks, and returns once it says where.
+func startRegistrarProc(t *testing.T, bin string, id uint32, peers ...string) *registrarProc {
+	t.Helper()
+	r := &registrarProc{id: id}
+	args := []string{"enrp", "--listen", "tcp://127.0.0.1:0", "--enrp-listen", "tcp://127.0.0.1:0", "--profile", "carrier"}
+	if id != 0 {
+		args = append(args, "--server-id", fmt.Sprint(id))
+	}
+	for _, p := range peers {
+		args = append(args, "--peer", p)
+	}
+	r.cmd = exec.Command(bin, args...)
+	stderr, err := r.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		r.cmd.Process.Kill()
+		r.cmd.Wait()
+	})
+	started := make(chan []string, 1)
+	go func() {
+		s := bufio.NewScanner(stderr)
+		for s.Scan() {
+			r.log.add(s.Text())
+			if m := startedLine.FindStringSubmatch(s.Text()); m != nil {
+				started <- m
+			}
+			if os.Getenv("SIGPOOL_TEST_LOG") != "" {
+				fmt.Fprintf(os.Stderr, "registrar %#x: %s\n", id, s.Text())
+			}
+		}
+		close(started)
+	}()
+	select {
+	case m, ok := <-started:
+		if !ok {
+			t.Fatalf("sigpool enrp ended before it started:\n%s", &r.log)
+		}
+		r.asap, r.enrp = m[1], m[2]
+	case <-time.After(10 * time.Second):
+		t.Fatalf("sigpool enrp did not say where it listens within 10s:\n%s", &r.log)
+	}
+	return r
+}
+
+// startedLine is the registrar's start-up log line with its addresses.
+var startedLine = regexp.MustCompile(`registrar started.*"asap": \["([^"]+)".*"enrp": \["([^"]+)"`)
 
 func waitUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()

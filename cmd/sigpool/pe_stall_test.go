@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os/exec"
 	"syscall"
 	"testing"
@@ -36,8 +35,7 @@ func TestStalledPERegistersAgain(t *testing.T) {
 		})
 		return cmd
 	}
-	addr := fmt.Sprintf("tcp://127.0.0.1:%d", freeTCPPort(t))
-	start("enrp", "--listen", addr, "--profile", "carrier")
+	addr := startRegistrarProc(t, bin, 0).asap
 	pe := start("pe", "echo", "--pool", "demo", "--registrar", addr, "--profile", "carrier", "--id", "77")
 	present := func() bool {
 		resp, err := enrp.Resolve(t.Context(), addr, carrier, wire.PoolHandle("demo"), wire.AllItems)
