@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -112,6 +113,16 @@ func (p *Process) WaitListening(ctx context.Context, addr string) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// bindFailed reports whether the process ended because an address it was
+// to listen on was in use (its log says so).
+func (p *Process) bindFailed() bool {
+	if done, _ := p.Exited(); !done {
+		return false
+	}
+	b, err := os.ReadFile(p.LogPath())
+	return err == nil && bytes.Contains(b, []byte("address already in use"))
 }
 
 func listening(ctx context.Context, addr string) bool {

@@ -37,6 +37,14 @@ func NewProxy(listen, target string) (*Proxy, error) {
 	return p, nil
 }
 
+// retarget makes new connections go to target (a component started again
+// on another port).
+func (p *Proxy) retarget(target string) {
+	p.mu.Lock()
+	p.target = target
+	p.mu.Unlock()
+}
+
 // Addr is where the proxy listens.
 func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
@@ -76,7 +84,10 @@ func (p *Proxy) accept() {
 
 func (p *Proxy) serve(c net.Conn) {
 	defer p.wg.Done()
-	t, err := net.Dial("tcp", p.target)
+	p.mu.Lock()
+	target := p.target
+	p.mu.Unlock()
+	t, err := net.Dial("tcp", target)
 	if err != nil {
 		_ = c.Close()
 		return

@@ -194,72 +194,87 @@ func (r *run) scheme() string { return r.s.Topology.Transport + "://" }
 
 func (r *run) startRegistrars(ctx context.Context) error {
 	n := r.s.Topology.Registrars
-	if n == 0 {
-		return nil
-	}
-	ports, err := freePorts(2 * n)
-	if err != nil {
-		return err
-	}
-	enrpAddrs := make([]string, n)
-	for i := range n {
-		enrpAddrs[i] = fmt.Sprintf("%s127.0.0.1:%d", r.scheme(), ports[2*i+1])
-	}
+	// Each registrar names those started before it as peers; the first
+	// learns the others from their Presence.
+	var enrpAddrs []string
 	for i := range n {
 		name := fmt.Sprintf("registrar-%d", i+1)
-		asapAddr := fmt.Sprintf("%s127.0.0.1:%d", r.scheme(), ports[2*i])
-		args := append([]string{"enrp", "--listen", asapAddr, "--enrp-listen", enrpAddrs[i], "--server-id", fmt.Sprint(0x100 + i + 1)}, r.profileArgs()...)
-		for j, p := range enrpAddrs {
-			if j != i {
-				args = append(args, "--peer", p)
+		var asapAddr, enrpAddr string
+		p, err := r.startOnFreePorts(ctx, name, 2, func(ports []int) ([]string, string) {
+			asapAddr = fmt.Sprintf("%s127.0.0.1:%d", r.scheme(), ports[0])
+			enrpAddr = fmt.Sprintf("%s127.0.0.1:%d", r.scheme(), ports[1])
+			args := append([]string{"enrp", "--listen", asapAddr, "--enrp-listen", enrpAddr, "--server-id", fmt.Sprint(0x100 + i + 1)}, r.profileArgs()...)
+			for _, a := range enrpAddrs {
+				args = append(args, "--peer", a)
 			}
+			return args, asapAddr
+		})
+		if p != nil {
+			r.registrars = append(r.registrars, &component{name: name, proc: p})
 		}
-		p, err := StartProcess(r.bin, r.dir, name, args...)
 		if err != nil {
 			return err
 		}
-		r.registrars = append(r.registrars, &component{name: name, proc: p})
 		r.regASAP = append(r.regASAP, asapAddr)
-		if err := p.WaitListening(ctx, asapAddr); err != nil {
-			return err
-		}
+		enrpAddrs = append(enrpAddrs, enrpAddr)
 	}
 	return nil
 }
 
-func (r *run) startSG(ctx context.Context) error {
-	t := r.s.Topology
-	ports, err := freePorts(3)
-	if err != nil {
-		return err
-	}
-	listen := fmt.Sprintf("%s127.0.0.1:%d", r.scheme(), ports[0])
-	r.sgMetrics = fmt.Sprintf("127.0.0.1:%d", ports[1])
-	args := []string{"sg", "--route", fmt.Sprintf("dpc=%d:%s", t.SG.PointCode, t.Pool),
-		"--point-code", fmt.Sprint(t.SG.PointCode), "--metrics", r.sgMetrics, "--log-level", "warn"}
-	args = append(args, r.profileArgs()...)
-	if t.Protocol == "sua" {
-		args = append(args, "--m3ua-listen", "", "--sua-listen", listen, "--pool", t.Pool+",protocol=sua")
-	} else {
-		args = append(args, "--m3ua-listen", listen)
-	}
-	if t.Registrars == 0 {
-		embedded := fmt.Sprintf("%s127.0.0.1:%d", r.scheme(), ports[2])
-		args = append(args, "--enrp", "embedded", "--enrp-listen", embedded)
-		r.regASAP = []string{embedded}
-	} else {
-		args = append(args, "--enrp", "remote")
-		for _, a := range r.regASAP {
-			args = append(args, "--registrar", a)
+// startOnFreePorts starts a component on n loopback ports reserved for it
+// and waits until it listens where wait says. Reserved ports are released
+// before the component binds them, so another process may take one
+// meanwhile: a component that exits because an address was in use is
+// started again on new ports (three attempts).
+func (r *run) startOnFreePorts(ctx context.Context, name string, n int, build func(ports []int) (args []string, wait string)) (*Process, error) {
+	for attempt := 1; ; attempt++ {
+		ports, err := freePorts(n)
+		if err != nil {
+			return nil, err
+		}
+		args, wait := build(ports)
+		p, err := StartProcess(r.bin, r.dir, name, args...)
+		if err != nil {
+			return nil, err
+		}
+		err = p.WaitListening(ctx, wait)
+		if err == nil || attempt == 3 || !p.bindFailed() {
+			return p, err
 		}
 	}
-	p, err := StartProcess(r.bin, r.dir, "sg", args...)
-	if err != nil {
-		return err
+}
+
+func (r *run) startSG(ctx context.Context) error {
+	t := r.s.Topology
+	var listen string
+	p, err := r.startOnFreePorts(ctx, "sg", 3, func(ports []int) ([]string, string) {
+		listen = fmt.Sprintf("%s127.0.0.1:%d", r.scheme(), ports[0])
+		r.sgMetrics = fmt.Sprintf("127.0.0.1:%d", ports[1])
+		args := []string{"sg", "--route", fmt.Sprintf("dpc=%d:%s", t.SG.PointCode, t.Pool),
+			"--point-code", fmt.Sprint(t.SG.PointCode), "--metrics", r.sgMetrics, "--log-level", "warn"}
+		args = append(args, r.profileArgs()...)
+		if t.Protocol == "sua" {
+			args = append(args, "--m3ua-listen", "", "--sua-listen", listen, "--pool", t.Pool+",protocol=sua")
+		} else {
+			args = append(args, "--m3ua-listen", listen)
+		}
+		if t.Registrars == 0 {
+			embedded := fmt.Sprintf("%s127.0.0.1:%d", r.scheme(), ports[2])
+			args = append(args, "--enrp", "embedded", "--enrp-listen", embedded)
+			r.regASAP = []string{embedded}
+		} else {
+			args = append(args, "--enrp", "remote")
+			for _, a := range r.regASAP {
+				args = append(args, "--registrar", a)
+			}
+		}
+		return args, listen
+	})
+	if p != nil {
+		r.sg = &component{name: "sg", proc: p, metrics: r.sgMetrics}
+		r.sepAddr = listen
 	}
-	r.sg = &component{name: "sg", proc: p, metrics: r.sgMetrics}
-	r.sepAddr = listen
-	return p.WaitListening(ctx, listen)
+	return err
 }
 
 // addGWC starts the next GWC behind its own proxy (the path a black hole
@@ -270,40 +285,43 @@ func (r *run) addGWC(ctx context.Context) error {
 	n := len(r.gwcs) + 1
 	r.mu.Unlock()
 	name := fmt.Sprintf("gwc-%d", n)
-	ports, err := freePorts(2)
-	if err != nil {
-		return err
-	}
-	listen := fmt.Sprintf("127.0.0.1:%d", ports[0])
 	var proxy *Proxy
 	advertise := ""
 	if t.Transport == "tcp" {
-		if proxy, err = NewProxy("127.0.0.1:0", listen); err != nil {
+		var err error
+		if proxy, err = NewProxy("127.0.0.1:0", ""); err != nil {
 			return err
 		}
 		advertise = "tcp://" + proxy.Addr()
 	}
-	met := fmt.Sprintf("127.0.0.1:%d", ports[1])
 	id := wire.PEIdentifier(labGWCIDBase + n)
 	g := t.GWC
-	args := []string{"gwc", "--listen", r.scheme() + listen, "--pool", t.Pool, "--protocol", t.Protocol,
-		"--point-code", fmt.Sprint(t.SG.PointCode), "--id", fmt.Sprint(uint32(id)), "--metrics", met, "--log-level", "warn",
-		"--answer-delay", g.AnswerDelay.String(), "--hold-time", g.HoldTime.String(), "--tcap-continues", fmt.Sprint(g.TCAPContinues)}
-	args = append(args, r.profileArgs()...)
-	if advertise != "" {
-		args = append(args, "--advertise", advertise)
-	}
-	if g.Policy != "" {
-		args = append(args, "--policy", g.Policy)
-	}
-	if g.Capacity > 0 {
-		args = append(args, "--capacity", fmt.Sprint(g.Capacity))
-	}
-	for _, a := range r.regASAP {
-		args = append(args, "--registrar", a)
-	}
-	p, err := StartProcess(r.bin, r.dir, name, args...)
-	if err != nil {
+	var met string
+	p, err := r.startOnFreePorts(ctx, name, 2, func(ports []int) ([]string, string) {
+		listen := fmt.Sprintf("127.0.0.1:%d", ports[0])
+		if proxy != nil {
+			proxy.retarget(listen)
+		}
+		met = fmt.Sprintf("127.0.0.1:%d", ports[1])
+		args := []string{"gwc", "--listen", r.scheme() + listen, "--pool", t.Pool, "--protocol", t.Protocol,
+			"--point-code", fmt.Sprint(t.SG.PointCode), "--id", fmt.Sprint(uint32(id)), "--metrics", met, "--log-level", "warn",
+			"--answer-delay", g.AnswerDelay.String(), "--hold-time", g.HoldTime.String(), "--tcap-continues", fmt.Sprint(g.TCAPContinues)}
+		args = append(args, r.profileArgs()...)
+		if advertise != "" {
+			args = append(args, "--advertise", advertise)
+		}
+		if g.Policy != "" {
+			args = append(args, "--policy", g.Policy)
+		}
+		if g.Capacity > 0 {
+			args = append(args, "--capacity", fmt.Sprint(g.Capacity))
+		}
+		for _, a := range r.regASAP {
+			args = append(args, "--registrar", a)
+		}
+		return args, met
+	})
+	if p == nil {
 		if proxy != nil {
 			proxy.Close()
 		}
@@ -313,7 +331,7 @@ func (r *run) addGWC(ctx context.Context) error {
 	r.mu.Lock()
 	r.gwcs = append(r.gwcs, c)
 	r.mu.Unlock()
-	return p.WaitListening(ctx, met)
+	return err
 }
 
 // waitActive waits until the SG has n ASP-ACTIVE GWCs.
