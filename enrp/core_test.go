@@ -389,23 +389,11 @@ func TestKeepAliveTimeoutAbortsEmptiedAssociation(t *testing.T) {
 	one[*wire.RegistrationResponse](t, f.in(1, reg("p", pe(1, 5001, rr))))
 	one[*wire.RegistrationResponse](t, f.in(2, reg("p", pe(2, 5002, rr))))
 	one[*wire.RegistrationResponse](t, f.in(2, reg("p", pe(3, 5003, rr))))
-	var aborts []AssocID
-	end := f.now.Add(time.Second)
-	for {
-		dl, ok := f.c.NextDeadline()
-		if !ok || dl.After(end) {
-			break
+	aborts := f.advanceAborts(time.Second, func(m wire.Message) {
+		if ka, ok := m.(*wire.EndpointKeepAlive); ok && *ka.PEIdentifier == 3 {
+			f.in(2, &wire.EndpointKeepAliveAck{PoolHandle: ka.PoolHandle, PEIdentifier: 3})
 		}
-		f.now = dl
-		f.acts.Reset()
-		f.c.Tick(f.now, &f.acts)
-		aborts = append(aborts, f.acts.Aborts...)
-		for _, m := range f.out() {
-			if ka, ok := m.(*wire.EndpointKeepAlive); ok && *ka.PEIdentifier == 3 {
-				f.in(2, &wire.EndpointKeepAliveAck{PoolHandle: ka.PoolHandle, PEIdentifier: 3})
-			}
-		}
-	}
+	})
 	for _, id := range []uint32{1, 2} {
 		if _, ok := f.c.Namespace().Lookup(wire.PoolHandle("p"), wire.PEIdentifier(id)); ok {
 			t.Fatalf("silent PE %d still registered", id)

@@ -23,8 +23,9 @@ func (f *fake) aborted(id AssocID) bool {
 }
 
 // advanceAborts moves the clock like advance and returns every
-// association the timers asked to abort on the way.
-func (f *fake) advanceAborts(d time.Duration) []AssocID {
+// association the timers asked to abort on the way; reply, if given, sees
+// each message the timers sent.
+func (f *fake) advanceAborts(d time.Duration, reply ...func(wire.Message)) []AssocID {
 	f.t.Helper()
 	end := f.now.Add(d)
 	var out []AssocID
@@ -37,6 +38,11 @@ func (f *fake) advanceAborts(d time.Duration) []AssocID {
 		f.acts.Reset()
 		f.c.Tick(f.now, &f.acts)
 		out = append(out, f.acts.Aborts...)
+		if len(reply) > 0 {
+			for _, m := range f.out() {
+				reply[0](m)
+			}
+		}
 	}
 	f.now = end
 	return out
