@@ -629,10 +629,7 @@ func (c *Core) Tick(now time.Time, out *Actions) {
 	for len(c.timers) > 0 && !c.timers[0].due.After(now) {
 		st := c.timers[0]
 		if st.waitingAck {
-			if slack := c.cfg.KeepAliveTimeout / 4; !st.graced && now.Sub(st.due) > slack {
-				// The deadline passed while this registrar was not running
-				// (a stalled process, an overloaded host): the ack may be
-				// read but not yet handled. Judge the PE after a short wait.
+			if slack, late := lateDeadline(now, st.due, c.cfg.KeepAliveTimeout); late && !st.graced {
 				st.graced = true
 				c.timers.set(st, now.Add(slack))
 				continue
@@ -676,6 +673,16 @@ func (c *Core) NextDeadline() (time.Time, bool) {
 		t, ok = c.nextSweep, true
 	}
 	return t, ok
+}
+
+// lateDeadline reports whether deadline due, of a wait of timeout, is
+// reached more than a quarter of timeout late, and that quarter. So late,
+// this registrar was not running when it passed (a stalled process, an
+// overloaded host): the answer may be read but not yet handled, so the
+// PE or peer gets the quarter once more before it is judged.
+func lateDeadline(now, due time.Time, timeout time.Duration) (slack time.Duration, late bool) {
+	slack = timeout / 4
+	return slack, now.Sub(due) > slack
 }
 
 // abortSilent aborts a PE's association once its last PE was removed for

@@ -638,10 +638,8 @@ func (c *Core) peerTick(now time.Time, out *Actions) {
 				c.sendPresence(p.assoc, p.id, true, out)
 			}
 		} else if p.probing && !now.Before(p.probeDue) {
-			if slack := c.cfg.PeerMaxTimeNoResponse / 4; !p.graced && now.Sub(p.probeDue) > slack {
-				// Reached late: this registrar was not running (stalled
-				// process, overloaded host), the answer may be unread.
-				// Taking a live peer over moves all its PEs: wait a bit.
+			if slack, late := lateDeadline(now, p.probeDue, c.cfg.PeerMaxTimeNoResponse); late && !p.graced {
+				// Taking a live peer over moves all its PEs: worth the wait.
 				p.graced, p.probeDue = true, now.Add(slack)
 			} else {
 				c.peerDead(now, p, out)
