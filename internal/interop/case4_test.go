@@ -113,6 +113,10 @@ func TestCase4OsmoSTPInFrontOfTheSG(t *testing.T) {
 	}
 	// batch plays n calls from the SEP simulator through osmo-stp; kill,
 	// when set, runs after the given delay while they are in progress.
+	// Each batch seizes circuits of its own: a call of the kill batch that
+	// the killed GWC held may stay seized at the survivor (D4), and a new
+	// IAM on it would meet a busy circuit, as it would in a network.
+	nextCIC := uint16(1)
 	batch := func(name string, n int, killAfter time.Duration, kill func()) sepsim.Report {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -124,12 +128,13 @@ func TestCase4OsmoSTPInFrontOfTheSG(t *testing.T) {
 			Transport: transport.Config{Profile: prof},
 			ASP:       mxua.ASPConfig{RoutingContexts: []uint32{sepRC}},
 			Core: sepsim.CoreConfig{OPC: sepPC, DPC: gwcPC, RoutingContext: sepRC, HoldTime: 300 * time.Millisecond,
-				AnswerTimeout: 5 * time.Second},
+				AnswerTimeout: 5 * time.Second, CICFirst: nextCIC, CICLast: nextCIC + 199},
 			CallRate: 20, Calls: n,
 		})
 		if err != nil {
 			t.Fatalf("%s: SEP simulator through osmo-stp: %v", name, err)
 		}
+		nextCIC += 200
 		defer sim.Close()
 		if kill != nil {
 			time.AfterFunc(killAfter, kill)
