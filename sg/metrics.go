@@ -120,6 +120,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, u := range st.Upstream {
 		peer := u.Protocol.String() + "/" + strconv.FormatUint(uint64(u.Assoc), 10)
+		if u.Uplink != "" {
+			peer = u.Protocol.String() + " uplink " + u.Uplink
+		}
 		counter(c.peerMessages, u.In, "ss7", "", peer, "in")
 		counter(c.peerMessages, u.Out, "ss7", "", peer, "out")
 	}

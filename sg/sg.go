@@ -366,6 +366,11 @@ func (s *SG) Stats() Stats {
 	st.SlowDropped = s.dcnt.SlowDropped
 	st.EchoFailures = s.dcnt.EchoFailures
 	st.UpstreamDropped = s.dcnt.UpstreamDropped
+	for i := range st.Upstream {
+		if u := s.uplinkOf(st.Upstream[i].Assoc); u != nil {
+			st.Upstream[i].Uplink = u.cfg.Address
+		}
+	}
 	return st
 }
 

@@ -35,6 +35,7 @@ type PoolStats struct {
 type PeerStats struct {
 	Protocol mxua.Protocol
 	Assoc    mxua.AssocID
+	Uplink   string // the STP's address when the SG is the ASP (an uplink)
 	Active   bool
 	In, Out  uint64
 }

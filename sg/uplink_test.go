@@ -2,6 +2,9 @@ package sg
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,7 +89,21 @@ func TestSGUplinkToSTP(t *testing.T) {
 		t.Fatal("the SG's ASP did not come back ACTIVE after the STP forced it down")
 	}
 	calls(assoc, 100)
-	if st := s.Stats(); st.UpstreamDropped != 0 || st.Dropped != 0 {
+	st := s.Stats()
+	if st.UpstreamDropped != 0 || st.Dropped != 0 {
 		t.Fatalf("stats %+v", st.Counters)
+	}
+	// Counted since the ASP came back (ASP-DOWN ends an upstream peer).
+	if len(st.Upstream) != 1 || st.Upstream[0].Uplink != stp.Addr() || st.Upstream[0].In != 5 || st.Upstream[0].Out != 5 {
+		t.Fatalf("upstream stats %+v, want the uplink to %s with 5 in and 5 out", st.Upstream, stp.Addr())
+	}
+	resp, err := http.Get("http://" + s.MetricsAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `sigpool_sg_peer_messages_total{direction="in",peer="M3UA uplink ` + stp.Addr() + `",pool="",side="ss7"} 5`; !strings.Contains(string(body), want) {
+		t.Errorf("metrics lack %s", want)
 	}
 }
