@@ -27,12 +27,25 @@ const (
 
 // BenchmarkSGForwarding measures SEP -> SG -> GWC -> SG -> SEP forwarding
 // (raw TCAP Begin -> End load, three in-process GWCs, embedded registrar)
-// next to the bare relay baseline (relay -> three stateless responders) in
-// the same run: saturation throughput in MSU/s (requests and answers) and
+// next to the bare relay baseline (relay -> three stateless responders)
+// and the simulator's own floor (straight to a responder) in the same run: saturation throughput in MSU/s (requests and answers) and
 // the p50/p99 request->answer latency at half of it. The sg sub-benchmark
 // reports its ratio to the baseline's throughput. One measurement per
 // sub-benchmark, whatever b.N.
 func BenchmarkSGForwarding(b *testing.B) {
+	// The floor: the simulator straight to one stateless responder, no
+	// relay and no SG. Its p99 is what the machine's scheduling alone
+	// costs at these rates; the relay and the SG add to it.
+	b.Run("floor", func(b *testing.B) {
+		r, err := relay.StartResponder(ctxFor(b, time.Minute), relay.ResponderConfig{Listen: "tcp://127.0.0.1:0", Protocol: mxua.M3UA})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = r.Close() })
+		for b.Loop() {
+			measure(b, "sigtran+"+r.Addr(), 0)
+		}
+	})
 	var baseline float64
 	b.Run("relay", func(b *testing.B) {
 		addrs := make([]string, 3)
