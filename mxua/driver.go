@@ -62,6 +62,7 @@ type driver struct {
 	// AssocDown once the current Step's actions are done.
 	aborted []abortedConn
 	depth   int
+	pending []Notify // the core's notifications of the Step in progress
 }
 
 type abortedConn struct {
@@ -277,6 +278,16 @@ func (d *driver) step(now time.Time, ev Event) {
 	if d.afterControl != nil && !isTrafficEvent(ev) {
 		d.afterControl()
 	}
+	// The core's notifications go out once the snapshots above are
+	// published: a user that acts on one (SendTo right after ASP-ACTIVE)
+	// finds the state it announces.
+	if d.depth == 0 {
+		for i, n := range d.pending {
+			d.notes.push(n)
+			d.pending[i] = Notify{}
+		}
+		d.pending = d.pending[:0]
+	}
 }
 
 // isTrafficEvent reports whether ev is user traffic in or out.
@@ -313,7 +324,7 @@ func (d *driver) act(a Action) {
 			d.aborted = append(d.aborted, abortedConn{c, "aborted locally: " + a.Reason})
 		}
 	case Notify:
-		d.notes.push(a)
+		d.pending = append(d.pending, a)
 	default:
 		d.log.DPanic("mxua driver: unknown action", zap.Any("action", a))
 	}

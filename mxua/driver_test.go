@@ -1,7 +1,9 @@
 package mxua
 
 import (
+	"fmt"
 	"testing"
+	"time"
 )
 
 // Notifications come out in push order whether a push hands its
@@ -49,5 +51,42 @@ func TestNotifyQueueDirectAllocations(t *testing.T) {
 	})
 	if allocs > 0 {
 		t.Errorf("%.1f allocations per push", allocs)
+	}
+}
+
+// stepStub is a core that answers every event with a notification.
+type stepStub struct{}
+
+func (stepStub) Step(time.Time, Event) []Action {
+	return []Action{Notify{Kind: NotifyASPState, ASP: ASPActive}}
+}
+
+// A Step's notifications reach the user only after the state snapshots
+// are published: one who acts on ASP-ACTIVE at once (SendTo) finds the
+// state it announces.
+func TestDriverNotifiesAfterSnapshots(t *testing.T) {
+	d := newDriver(M3UA, stepStub{}, nil, 0)
+	var early []string
+	check := func(hook string) func() {
+		return func() {
+			select {
+			case n := <-d.notes.C:
+				early = append(early, fmt.Sprintf("%v before %s", n.Kind, hook))
+			default:
+			}
+		}
+	}
+	d.after, d.afterControl = check("the snapshot"), check("the targets")
+	d.step(time.Now(), AssocUp{Assoc: 1})
+	if len(early) > 0 {
+		t.Fatalf("notification delivered %v", early)
+	}
+	select {
+	case n := <-d.notes.C:
+		if n.Kind != NotifyASPState {
+			t.Fatalf("got %+v", n)
+		}
+	case <-time.After(time.Second):
+		t.Fatal("no notification after the step")
 	}
 }
