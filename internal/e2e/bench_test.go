@@ -27,8 +27,10 @@ const (
 
 // BenchmarkSGForwarding measures SEP -> SG -> GWC -> SG -> SEP forwarding
 // (raw TCAP Begin -> End load, three in-process GWCs, embedded registrar)
-// next to the bare relay baseline (relay -> three stateless responders)
-// and the simulator's own floor (straight to a responder) in the same run: saturation throughput in MSU/s (requests and answers) and
+// next to the bare relay baseline (relay -> three stateless responders),
+// the simulator's own floor (straight to a responder) and a plain
+// loopback chain (four hops of io.Copy, at the SG's half load) in the
+// same run: saturation throughput in MSU/s (requests and answers) and
 // the p50/p99 request->answer latency at half of it. The sg sub-benchmark
 // reports its ratio to the baseline's throughput. One measurement per
 // sub-benchmark, whatever b.N.
@@ -76,6 +78,27 @@ func BenchmarkSGForwarding(b *testing.B) {
 		if st.Dropped != 0 || st.Failovers != 0 {
 			b.Errorf("SG counters after the run: %+v", st.Counters)
 		}
+	})
+	// The machine's own floor for the SG's path: the same four loopback
+	// hops with nothing but copying (startChain), one write per request,
+	// at the SG's half load and at 50,000 MSU/s. What it shows of a tail
+	// is this machine's, not the SG's.
+	b.Run("chain", func(b *testing.B) {
+		addr := startChain(b)
+		rate := targetMSUPerSecond / 2 // requests/s at the target's half load
+		if plain > 0 {
+			rate = int(plain / 4)
+		}
+		var half, at50k sepsim.LatencySummary
+		for b.Loop() {
+			half = measureChain(b, addr, rate)
+			at50k = measureChain(b, addr, targetMSUPerSecond/4)
+		}
+		b.ReportMetric(float64(2*rate), "msu/s-offered")
+		b.ReportMetric(float64(half.P50.Microseconds()), "p50-us")
+		b.ReportMetric(float64(half.P99.Microseconds()), "p99-us")
+		b.ReportMetric(float64(at50k.P50.Microseconds()), "p50-us@50k")
+		b.ReportMetric(float64(at50k.P99.Microseconds()), "p99-us@50k")
 	})
 	// The cost of TLS: the same with the SG's associations to the GWCs and
 	// the registrar mutually authenticated TLS 1.3 (the SEP side stays
