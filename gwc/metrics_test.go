@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,64 +15,23 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/sigpool/sigpool/internal/metricstest"
 	"github.com/sigpool/sigpool/internal/transporttest"
 	"github.com/sigpool/sigpool/mxua"
 	"github.com/sigpool/sigpool/mxua/isup"
 	"github.com/sigpool/sigpool/transport"
 )
 
-// seriesKey names one sample: name{k="v",...} with the labels sorted.
-func seriesKey(name string, labels ...string) string {
-	var pairs []string
-	for i := 0; i+1 < len(labels); i += 2 {
-		pairs = append(pairs, labels[i]+"="+strconv.Quote(labels[i+1]))
-	}
-	slices.Sort(pairs)
-	return name + "{" + strings.Join(pairs, ",") + "}"
-}
+// seriesKey names one sample (metricstest.SeriesKey).
+var seriesKey = metricstest.SeriesKey
 
-// parseSeries reads the text format the way a Prometheus server does and
-// flattens the sigpool_gwc_ families into seriesKey -> value, checking
-// each family's type.
+// parseSeries reads a scrape and flattens the sigpool_gwc_ families.
 func parseSeries(t *testing.T, r io.Reader) (map[string]float64, map[string]*dto.MetricFamily) {
 	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := p.TextToMetricFamilies(r)
-	if err != nil {
-		t.Fatalf("scrape does not parse: %v", err)
-	}
-	out := map[string]float64{}
-	for name, mf := range mfs {
-		if !strings.HasPrefix(name, "sigpool_gwc_") {
-			continue
-		}
-		if mf.GetHelp() == "" {
-			t.Errorf("%s has no help", name)
-		}
-		for _, m := range mf.GetMetric() {
-			var labels []string
-			for _, l := range m.GetLabel() {
-				labels = append(labels, l.GetName(), l.GetValue())
-			}
-			k := seriesKey(name, labels...)
-			if _, dup := out[k]; dup {
-				t.Errorf("series %s twice", k)
-			}
-			switch {
-			case mf.GetType() == dto.MetricType_COUNTER && strings.HasSuffix(name, "_total"):
-				out[k] = m.GetCounter().GetValue()
-			case mf.GetType() == dto.MetricType_GAUGE && !strings.HasSuffix(name, "_total"):
-				out[k] = m.GetGauge().GetValue()
-			default:
-				t.Errorf("%s: type %v", name, mf.GetType())
-			}
-		}
-	}
-	return out, mfs
+	mfs := metricstest.Parse(t, r)
+	return metricstest.Series(t, mfs, "sigpool_gwc_"), mfs
 }
 
 // wantSeries is what the scrape must hold for s: the metrics documented

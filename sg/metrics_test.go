@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,64 +16,27 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
+	"github.com/sigpool/sigpool/internal/metricstest"
 	"github.com/sigpool/sigpool/mxua"
 	"github.com/sigpool/sigpool/mxua/isup"
 	"github.com/sigpool/sigpool/wire"
 )
 
-// seriesKey names one sample: name{k="v",...} with the labels sorted.
-func seriesKey(name string, labels ...string) string {
-	var pairs []string
-	for i := 0; i+1 < len(labels); i += 2 {
-		pairs = append(pairs, labels[i]+"="+strconv.Quote(labels[i+1]))
-	}
-	slices.Sort(pairs)
-	return name + "{" + strings.Join(pairs, ",") + "}"
-}
+// seriesKey names one sample (metricstest.SeriesKey).
+var seriesKey = metricstest.SeriesKey
 
 // parseMetrics reads the text format the way a Prometheus server does.
 func parseMetrics(t *testing.T, r io.Reader) map[string]*dto.MetricFamily {
 	t.Helper()
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	mfs, err := p.TextToMetricFamilies(r)
-	if err != nil {
-		t.Fatalf("scrape does not parse: %v", err)
-	}
-	return mfs
+	return metricstest.Parse(t, r)
 }
 
-// series flattens the counters and gauges of families named prefix* into
-// seriesKey -> value; a series seen twice fails the test.
+// series flattens the counters and gauges of families named prefix*
+// (histograms are checked apart).
 func series(t *testing.T, mfs map[string]*dto.MetricFamily, prefix string) map[string]float64 {
 	t.Helper()
-	out := map[string]float64{}
-	for name, mf := range mfs {
-		if !strings.HasPrefix(name, prefix) || mf.GetType() == dto.MetricType_HISTOGRAM {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			var labels []string
-			for _, l := range m.GetLabel() {
-				labels = append(labels, l.GetName(), l.GetValue())
-			}
-			k := seriesKey(name, labels...)
-			if _, dup := out[k]; dup {
-				t.Errorf("series %s twice", k)
-			}
-			switch mf.GetType() {
-			case dto.MetricType_COUNTER:
-				out[k] = m.GetCounter().GetValue()
-			case dto.MetricType_GAUGE:
-				out[k] = m.GetGauge().GetValue()
-			default:
-				t.Errorf("%s: type %v", name, mf.GetType())
-			}
-		}
-	}
-	return out
+	return metricstest.Series(t, mfs, prefix, dto.MetricType_HISTOGRAM)
 }
 
 // wantSeries is what the scrape must hold for st: the metrics documented
