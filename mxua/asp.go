@@ -119,7 +119,12 @@ func (a *ASP) Step(now time.Time, ev Event) []Action {
 		a.timer(&out, now, e.ID)
 	case MessageIn:
 		if e.Assoc == a.assoc && e.Msg != nil {
+			a.beat.heard()
 			a.message(&out, now, e.Msg)
+		}
+	case PeerHeard:
+		if e.Assoc == a.assoc {
+			a.beat.heard()
 		}
 	case Transfer:
 		if e.Msg != nil {

@@ -12,8 +12,13 @@ import (
 // never notices a peer that freezes while INACTIVE (a standby GWC).
 //
 // Every interval a BEAT goes out carrying a sequence number as Heartbeat
-// Data; any BEAT ACK echoing data we sent resets the miss count. When a
-// period ends with miss BEATs unanswered the peer is declared lost: with
+// Data; any BEAT ACK echoing data we sent resets the miss count, and so
+// does any other message from the peer (heard): a peer busy answering
+// traffic is alive even when its BEAT ACKs wait behind that traffic in a
+// queue, and declaring it lost then would move a healthy GWC's load onto
+// the others in the middle of an overload. (SCTP reasons the same way: it
+// heartbeats idle paths only.) When a period ends with miss BEATs
+// unanswered and nothing else heard the peer is declared lost: with
 // the carrier profile (100 ms x 3) a peer frozen right after answering is
 // declared lost 400 ms later, AppHBInterval x (AppHBMiss+1), the figure
 // transport.Profile.WorstCaseDetection reports.
@@ -74,6 +79,10 @@ func (b *beater) ack(m *Message) {
 		b.unacked = 0
 	}
 }
+
+// heard notes that the peer sent something (PeerHeard, or a message the
+// core handled): alive, as a BEAT ACK would show.
+func (b *beater) heard() { b.unacked = 0 }
 
 // beatAck answers a BEAT with a BEAT ACK echoing its Heartbeat Data
 // unchanged (RFC 4666 section 3.5.6), whatever the ASP state.

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sigpool/sigpool/internal/logburst"
 	"github.com/sigpool/sigpool/transport"
 	"go.uber.org/zap"
 )
@@ -82,6 +83,15 @@ type conn struct {
 	// not yet handled: the reader delivers by itself only at zero, so
 	// nothing it delivers overtakes what the loop still has to do.
 	queued atomic.Int32
+	// received counts the messages the reader took off the association;
+	// heardSeen (loop-owned) is the count at the last PeerHeard. While
+	// throttled the reader waits for the user, not for the peer.
+	received  atomic.Uint64
+	heardSeen uint64
+	throttled atomic.Bool
+	// drops (loop-owned) counts messages dropped on a full send queue
+	// between warnings: one line a second at most.
+	drops logburst.Counter
 }
 
 func (c *conn) finish() { c.once.Do(func() { close(c.done) }) }
@@ -174,9 +184,29 @@ func (d *driver) run() {
 		case <-d.timers.C():
 			now := time.Now()
 			for _, id := range d.timers.Due(now) {
+				if id.Kind == TimerBeat {
+					d.heard(now, id.Assoc)
+				}
 				d.step(now, TimerFired{ID: id})
 			}
 		}
+	}
+}
+
+// heard tells the core, before a BEAT timer of assoc fires, that the
+// association carried messages from the peer since it last said so (user
+// traffic the reader delivered by itself never reaches the core), or that
+// its reader is throttled.
+func (d *driver) heard(now time.Time, assoc AssocID) {
+	c := d.assocs[assoc]
+	if c == nil {
+		return
+	}
+	// A throttled reader leaves the peer's messages unread, BEAT ACKs
+	// among them: the silence is ours.
+	if n := c.received.Load(); n != c.heardSeen || c.throttled.Load() {
+		c.heardSeen = n
+		d.step(now, PeerHeard{Assoc: assoc})
 	}
 }
 
@@ -290,12 +320,13 @@ func (d *driver) step(now time.Time, ev Event) {
 	}
 }
 
-// isTrafficEvent reports whether ev is user traffic in or out.
+// isTrafficEvent reports whether ev is user traffic in or out, or
+// PeerHeard: events that change no ASP or AS state.
 func isTrafficEvent(ev Event) bool {
 	switch e := ev.(type) {
 	case MessageIn:
 		return e.Msg != nil && fsmIsTransfer(e.Msg.Kind)
-	case Transfer:
+	case Transfer, PeerHeard:
 		return true
 	}
 	return false
@@ -349,8 +380,17 @@ func (d *driver) enqueue(c *conn, stream uint16, m *Message) {
 	select {
 	case c.out <- transport.Message{Stream: stream, PPID: d.proto.PPID(), Data: b}:
 	default:
-		d.log.Warn("mxua: send queue full, message dropped", zap.Uint64("assoc", uint64(c.id)), zap.Stringer("kind", m.Kind))
+		d.dropped(c, m.Kind)
 		d.notes.push(Notify{Kind: NotifyDiscarded, Assoc: c.id, Count: 1, Msg: m, Reason: "send queue full"})
+	}
+}
+
+// dropped logs a message dropped on c's full send queue: the first at
+// once, then one line a second with the count.
+func (d *driver) dropped(c *conn, kind Kind) {
+	if n := c.drops.Add(time.Now(), 1); n > 0 {
+		d.log.Warn("mxua: send queue full, messages dropped", zap.Uint64("assoc", uint64(c.id)),
+			zap.Int("count", n), zap.Stringer("last_kind", kind))
 	}
 }
 
@@ -368,6 +408,9 @@ func (d *driver) reader(c *conn) {
 		}
 	}()
 	for {
+		if d.notes.full() && !d.throttle(ctx, c) {
+			return
+		}
 		tm, err := c.assoc.Recv(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -381,6 +424,7 @@ func (d *driver) reader(c *conn) {
 			d.log.Info("mxua: message with foreign PPID dropped", zap.Uint64("assoc", uint64(c.id)), zap.Uint32("ppid", tm.PPID))
 			continue
 		}
+		c.received.Add(1)
 		// Every transport hands over a buffer of its own per message, so
 		// the decoded message may keep pointing into it.
 		m, err := decodeOwned(d.proto, tm.Data)
@@ -402,6 +446,29 @@ func (d *driver) reader(c *conn) {
 			return
 		}
 	}
+}
+
+// throttle holds c's reader while the notification queue is full; false
+// when the association or the driver ended meanwhile (the user may have
+// stopped reading for good). The wait polls: it happens only in an
+// overload, where a millisecond more costs nothing.
+func (d *driver) throttle(ctx context.Context, c *conn) bool {
+	c.throttled.Store(true)
+	defer c.throttled.Store(false)
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	for d.notes.full() {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return false
+		case <-c.done:
+			return false
+		case <-d.stop:
+			return false
+		}
+	}
+	return true
 }
 
 // writer sends c's queue in order until the association ends.
@@ -593,7 +660,16 @@ func coreStreams(address string, cfg transport.Config) (uint16, error) {
 // A push that finds nothing queued and room in C puts its notification on
 // C itself; otherwise it queues, and a pump goroutine hands the queue out,
 // so that the common case costs no hand-over between goroutines.
+//
+// Pushes never wait, so the queue alone would grow without bound when the
+// user falls behind the traffic (an overload). Readers therefore wait while
+// its backlog is at maxNotifyBacklog (full, throttle) and leave what
+// follows in the transport: the kernel's buffers fill and flow control
+// slows the peer, instead of memory and latency growing in here.
 type notifyQueue struct {
+	// backlog counts the notifications queued in q or held by the pump,
+	// not yet on C.
+	backlog atomic.Int64
 	mu      sync.Mutex
 	q       []Notify
 	spare   []Notify // the pump's last batch, emptied: q's next backing array
@@ -623,6 +699,7 @@ func (n *notifyQueue) push(x Notify) {
 		n.q, n.spare = n.spare, nil
 	}
 	n.q = append(n.q, x)
+	n.backlog.Add(1)
 	n.mu.Unlock()
 	select {
 	case n.wake <- struct{}{}:
@@ -666,6 +743,7 @@ func (n *notifyQueue) pump() {
 			select {
 			case n.C <- q[i]:
 				i++
+				n.backlog.Add(-1)
 			case <-n.wake:
 				n.mu.Lock()
 				closed := n.closed
@@ -677,6 +755,14 @@ func (n *notifyQueue) pump() {
 		}
 	}
 }
+
+// maxNotifyBacklog is the backlog at which readers wait for the user: a
+// few tens of milliseconds of traffic at the rates one SG carries, enough
+// to ride out bursts.
+const maxNotifyBacklog = 8192
+
+// full reports whether readers should wait for the user to catch up.
+func (n *notifyQueue) full() bool { return n.backlog.Load() >= maxNotifyBacklog }
 
 // maxSpareNotes bounds the queue array kept for reuse, so one burst's
 // backlog is not held for good.

@@ -1,9 +1,13 @@
 package mxua
 
 import (
+	"encoding/binary"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sigpool/sigpool/transport"
 )
 
 // Notifications come out in push order whether a push hands its
@@ -89,4 +93,156 @@ func TestDriverNotifiesAfterSnapshots(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("no notification after the step")
 	}
+}
+
+// An ASP that sends DATA but never answers a BEAT is not declared lost:
+// the driver delivers its DATA without the core (deliverFast) and tells
+// the core the association was heard before each BEAT timer. Once it
+// falls silent the SGP declares it lost within the carrier budget.
+func TestDriverTrafficProvesPeerAlive(t *testing.T) {
+	ctx := driverCtx(t, 10*time.Second)
+	s := startSGP(t, transport.FramingMux, carrier(t))
+	a, err := transport.Dial(ctx, s.Addr(), transport.Config{Profile: carrier(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Abort()
+	p := rawPeer{t, a}
+	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPUP})
+	p.expect(ctx, KindASPUPAck)
+	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPAC, RoutingContexts: []uint32{1}})
+	p.expect(ctx, KindASPACAck)
+	// From here on the peer reads (so its window stays open) and answers
+	// nothing: every BEAT of the SGP goes unanswered.
+	beats := make(chan struct{}, 1024)
+	go func() {
+		for {
+			tm, err := a.Recv(ctx)
+			if err != nil {
+				return
+			}
+			if m, err := Decode(M3UA, tm.Data); err == nil && m.Kind == KindBEAT {
+				beats <- struct{}{}
+			}
+		}
+	}()
+	var delivered, lostAt atomic.Int64
+	start := time.Now()
+	go func() {
+		for n := range s.Notifications() {
+			switch n.Kind {
+			case NotifyDeliver:
+				delivered.Add(1)
+			case NotifyPeerLost:
+				lostAt.CompareAndSwap(0, int64(time.Since(start)))
+			}
+		}
+	}()
+	const busy = 1500 * time.Millisecond
+	b, _ := Encode(dataMsg(200, 100, 5, 1))
+	for time.Since(start) < busy {
+		p.sendRaw(ctx, StreamFor(5, transport.DefaultStreams), b)
+		time.Sleep(20 * time.Millisecond)
+	}
+	silent := time.Since(start)
+	if l := lostAt.Load(); l != 0 {
+		t.Fatalf("a peer sending DATA every 20 ms declared lost after %v (%d DATA delivered)", time.Duration(l), delivered.Load())
+	}
+	if n := len(beats); n < 10 || delivered.Load() < 50 {
+		t.Fatalf("%d BEATs, %d DATA delivered in %v: the test proves nothing", n, delivered.Load(), busy)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for lostAt.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	l := time.Duration(lostAt.Load())
+	if l == 0 {
+		t.Fatal("silent peer not declared lost within 2 s")
+	}
+	// (AppHBMiss+1) x AppHBInterval = 400 ms, plus a scheduling margin.
+	if d := l - silent; d > 600*time.Millisecond {
+		t.Fatalf("silent peer declared lost %v after its last DATA", d)
+	} else {
+		t.Logf("silent peer declared lost %v after its last DATA", d)
+	}
+}
+
+// A user that stops reading notifications does not make the SGP queue
+// without bound: its readers wait at maxNotifyBacklog and leave the rest to
+// the transport's flow control. Throttled, the SGP does not take its own
+// silence for the peer's (no peer lost although the peer's BEAT ACKs sit
+// unread), and once the user reads again every DATA arrives, in order.
+func TestDriverBoundsNotificationBacklog(t *testing.T) {
+	ctx := driverCtx(t, 20*time.Second)
+	s := startSGP(t, transport.FramingMux, carrier(t))
+	a, err := transport.Dial(ctx, s.Addr(), transport.Config{Profile: carrier(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Abort()
+	p := rawPeer{t, a}
+	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPUP})
+	p.expect(ctx, KindASPUPAck)
+	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPAC, RoutingContexts: []uint32{1}})
+	p.expect(ctx, KindASPACAck)
+	// The peer answers every BEAT from here on, as a live one does.
+	go func() {
+		for {
+			tm, err := a.Recv(ctx)
+			if err != nil {
+				return
+			}
+			if m, err := Decode(M3UA, tm.Data); err == nil && m.Kind == KindBEAT {
+				b, _ := Encode(&Message{Protocol: M3UA, Kind: KindBEATAck, HeartbeatData: m.HeartbeatData})
+				_ = a.Send(ctx, transport.Message{Stream: 0, PPID: PPIDM3UA, Data: b})
+			}
+		}
+	}()
+	const total = 3 * maxNotifyBacklog
+	sent := make(chan error, 1)
+	go func() {
+		for i := range total {
+			b, _ := Encode(dataMsg(200, 100, 5, i))
+			if err := a.Send(ctx, transport.Message{Stream: StreamFor(5, transport.DefaultStreams), PPID: PPIDM3UA, Data: b}); err != nil {
+				sent <- err
+				return
+			}
+		}
+		sent <- nil
+	}()
+	// Nobody reads the notifications for 1.5 s: longer than the carrier
+	// profile takes to declare a silent peer lost.
+	var most int64
+	for end := time.Now().Add(1500 * time.Millisecond); time.Now().Before(end); time.Sleep(time.Millisecond) {
+		most = max(most, s.d.notes.backlog.Load())
+	}
+	// The bound holds back traffic; the loop's own few notifications (ASP
+	// and AS states) always go in.
+	if most > maxNotifyBacklog+16 {
+		t.Fatalf("backlog reached %d, bound %d", most, maxNotifyBacklog)
+	}
+	if most < maxNotifyBacklog {
+		t.Fatalf("backlog only reached %d of %d: the test proves nothing", most, maxNotifyBacklog)
+	}
+	next := 0
+	for next < total {
+		select {
+		case n := <-s.Notifications():
+			switch n.Kind {
+			case NotifyDeliver:
+				if seq := binary.BigEndian.Uint32(n.Msg.ProtocolData.Payload); seq != uint32(next) {
+					t.Fatalf("DATA %d arrived as number %d", next, seq)
+				}
+				next++
+			case NotifyPeerLost, NotifyDiscarded:
+				t.Fatalf("after %d DATA: %+v", next, n)
+			}
+		case <-ctx.Done():
+			t.Fatalf("%d of %d DATA delivered", next, total)
+		}
+	}
+	if err := <-sent; err != nil {
+		t.Fatalf("peer's sends: %v", err)
+	}
+	t.Logf("backlog held at %d; %d DATA delivered in order", most, next)
 }

@@ -212,12 +212,13 @@ func (e *ASPEndpoint) deliverFast(c *conn, _ uint16, m *Message) bool {
 }
 
 // sendFast is ASP.transfer done in the caller's goroutine: encode and
-// queue for the writer. False leaves the message to the loop, which sends
-// it or says why not.
-func (e *ASPEndpoint) sendFast(m *Message) bool {
+// queue for the writer. False with no error leaves the message to the
+// loop, which sends it or says why not; ErrSendQueueFull means it was
+// dropped.
+func (e *ASPEndpoint) sendFast(m *Message) (bool, error) {
 	t := e.fast.Load()
 	if t == nil || !fsmIsTransfer(m.Kind) {
-		return false
+		return false, nil
 	}
 	msg := *m
 	msg.Protocol = e.cfg.ASP.Protocol
@@ -226,18 +227,21 @@ func (e *ASPEndpoint) sendFast(m *Message) bool {
 	}
 	b, err := Encode(&msg)
 	if err != nil {
-		return false
+		return false, nil
 	}
 	select {
 	case <-t.c.done: // gone, or the endpoint closed: the loop says so
-		return false
+		return false, nil
 	default:
 	}
 	select {
 	case t.c.out <- transport.Message{Stream: StreamFor(Selector(m), t.c.streams), PPID: msg.Protocol.PPID(), Data: b}:
-		return true
+		return true, nil
 	default:
-		return false
+		// The peer has not been taking our traffic for a while: say so
+		// now rather than through the loop and a notification per
+		// message, which an overloaded sender could not afford.
+		return false, ErrSendQueueFull
 	}
 }
 
@@ -284,18 +288,31 @@ func (e *ASPEndpoint) WaitState(ctx context.Context, want ASPState) error {
 // sends it on the stream of its SLS when ASP-ACTIVE; otherwise a
 // NotifyDiscarded says it was dropped. While the ASP is ACTIVE the message
 // is encoded and queued in the caller's goroutine, with no round trip
-// through the endpoint's loop; m is not retained either way.
+// through the endpoint's loop, and a full send queue is an error
+// (ErrSendQueueFull) rather than a notification; m is not retained either
+// way.
 func (e *ASPEndpoint) Send(ctx context.Context, m *Message) error {
 	if m == nil {
 		return errors.New("mxua: ASP endpoint: send nil message")
 	}
-	if e.sendFast(m) {
+	if ok, err := e.sendFast(m); ok {
 		return nil
+	} else if err != nil {
+		return fmt.Errorf("mxua: ASP endpoint: send %v: %w", m.Kind, err)
 	}
 	if err := e.d.do(ctx, func() { e.d.step(time.Now(), Transfer{Msg: m}) }); err != nil {
 		return fmt.Errorf("mxua: ASP endpoint: send %v: %w", m.Kind, err)
 	}
 	return nil
+}
+
+// Congested reports whether the association's send queue is more than half
+// full: the peer (or the path) is not taking our traffic as fast as we
+// offer it, as MTP's congestion indication would tell a user part. A
+// traffic source that backs off now sees no ErrSendQueueFull later.
+func (e *ASPEndpoint) Congested() bool {
+	t := e.fast.Load()
+	return t != nil && 2*len(t.c.out) > cap(t.c.out)
 }
 
 // Request feeds a user request to the ASP: ASPUpRequest, ASPActiveRequest,

@@ -60,7 +60,8 @@ type sendTarget struct {
 	active []uint32 // routing contexts the ASP is ACTIVE in, sorted
 }
 
-// Errors of SGPServer.SendTo; match them with errors.Is.
+// Errors of SGPServer.SendTo (and ErrSendQueueFull of ASPEndpoint.Send);
+// match them with errors.Is.
 var (
 	// ErrUnknownAssociation: no association with that ID is up.
 	ErrUnknownAssociation = errors.New("no such association")

@@ -570,3 +570,69 @@ func TestEndpointSCTPFewerStreams(t *testing.T) {
 		t.Fatalf("peers %+v, %v", peers, err)
 	}
 }
+
+// An ASP endpoint whose SGP stops reading says so: Congested once its
+// send queue is half full, then Send fails with ErrSendQueueFull at once
+// (no round trip through the loop, no notification per dropped message).
+func TestEndpointASPSendQueueFull(t *testing.T) {
+	ctx := driverCtx(t, 20*time.Second)
+	prof := carrier(t)
+	prof.AppHBInterval = 0 // the SGP below reads nothing, BEAT ACKs included
+	l, err := transport.Listen(ctx, transporttest.Scheme(t)+"://127.0.0.1:0", transport.Config{Profile: prof})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	e, err := DialASP(ctx, ASPEndpointConfig{
+		Address:   transporttest.Scheme(t) + "://" + l.Addrs()[0].String(),
+		Transport: transport.Config{Profile: prof},
+		ASP:       ASPConfig{Protocol: M3UA, RoutingContexts: []uint32{1}},
+		SendQueue: 64,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	a, err := l.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Abort()
+	p := rawPeer{t, a}
+	p.expect(ctx, KindASPUP)
+	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPUPAck})
+	p.expect(ctx, KindASPAC)
+	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPACAck, TrafficMode: TrafficModeOverride, RoutingContexts: []uint32{1}})
+	if err := e.WaitState(ctx, ASPActive); err != nil {
+		t.Fatal(err)
+	}
+	if e.Congested() {
+		t.Fatal("congested before sending anything")
+	}
+	// The kernel's buffers take what they can; then the queue fills.
+	congested := false
+	var sendErr error
+	for i := 0; sendErr == nil; i++ {
+		if ctx.Err() != nil {
+			t.Fatalf("after %d messages the queue never filled", i)
+		}
+		congested = congested || e.Congested()
+		sendErr = e.Send(ctx, dataMsg(100, 200, uint8(i), i))
+	}
+	if !errors.Is(sendErr, ErrSendQueueFull) {
+		t.Fatalf("Send: %v, want ErrSendQueueFull", sendErr)
+	}
+	if !congested || !e.Congested() {
+		t.Fatalf("Congested was %v before the queue filled and is %v now", congested, e.Congested())
+	}
+	for drained := false; !drained; {
+		select {
+		case n := <-e.Notifications():
+			if n.Kind == NotifyDiscarded {
+				t.Fatalf("a refused Send was also notified: %+v", n)
+			}
+		default:
+			drained = true
+		}
+	}
+}

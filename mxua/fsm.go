@@ -49,6 +49,13 @@ type AssocDown struct {
 	Reason string
 }
 
+// PeerHeard tells the core that messages arrived from the peer on Assoc
+// since the previous one (or since AssocUp), whether or not the core saw
+// them: the driver delivers user traffic without the core when nothing is
+// queued, and reports that the association was heard from just before a
+// BEAT timer of it fires. It proves the peer alive as a BEAT ACK does.
+type PeerHeard struct{ Assoc AssocID }
+
 // Transfer asks the core to send user traffic (an M3UA DATA or a SUA
 // CLDT/CLDR/CO message): the MTP-TRANSFER / N-UNITDATA request. At an SGP
 // it is routed by routing key to an AS and one of its ASPs; at an ASP it is
@@ -60,6 +67,7 @@ func (TimerFired) isEvent() {}
 func (AssocUp) isEvent()    {}
 func (AssocDown) isEvent()  {}
 func (Transfer) isEvent()   {}
+func (PeerHeard) isEvent()  {}
 
 // SendMessage asks the driver to encode Msg and send it on Stream.
 type SendMessage struct {

@@ -190,6 +190,10 @@ func (s *SGP) Step(now time.Time, ev Event) []Action {
 		if e.Msg != nil {
 			s.message(&out, now, e)
 		}
+	case PeerHeard:
+		if p := s.peers[e.Assoc]; p != nil {
+			p.beat.heard()
+		}
 	case Transfer:
 		if e.Msg != nil {
 			s.transfer(&out, now, e.Msg)
@@ -234,6 +238,7 @@ func (s *SGP) message(out *[]Action, now time.Time, e MessageIn) {
 		p = &peerASP{assoc: e.Assoc, beat: newBeat(s.cfg.Profile)}
 		s.peers[e.Assoc] = p
 	}
+	p.beat.heard()
 	if code := fsmCheckKind(s.cfg.Protocol, m.Kind); code != 0 {
 		s.sendErr(out, p, code, m, nil)
 		return
