@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/sigpool/sigpool/asap"
+	"github.com/sigpool/sigpool/internal/logburst"
 	"github.com/sigpool/sigpool/mxua"
 	"github.com/sigpool/sigpool/transport"
 	"github.com/sigpool/sigpool/wire"
@@ -187,6 +188,10 @@ type peer struct {
 	in     atomic.Uint64
 	sent   atomic.Uint64
 	cookie atomic.Uint64
+	// discards: messages the ASP dropped, between warnings (owned by the
+	// goroutine reading the ASP's notifications); queueDrops: messages out
+	// refused by a full out queue, between warnings (loop only).
+	discards, queueDrops logburst.Counter
 }
 
 // outbound is a message or a Cookie for the SG.
@@ -446,7 +451,9 @@ func (g *GWC) enqueue(id Peer, o outbound) {
 	case p.out <- o:
 	default:
 		g.sendFailures.Add(1)
-		g.log.Warn("SG association send queue full: dropped", zap.String("sg", p.remote))
+		if n := p.queueDrops.Add(time.Now(), 1); n > 0 {
+			g.log.Warn("SG association send queue full: dropped", zap.String("sg", p.remote), zap.Int("count", n))
+		}
 	}
 }
 
@@ -602,7 +609,9 @@ func (g *GWC) notify(p *peer, log *zap.Logger, n mxua.Notify) {
 		log.Info("ASP state", zap.Stringer("from", n.From), zap.Stringer("to", n.ASP))
 	case mxua.NotifyDiscarded:
 		g.sendFailures.Add(uint64(n.Count))
-		log.Warn("ASP discarded messages", zap.Int("count", n.Count), zap.String("reason", n.Reason))
+		if c := p.discards.Add(time.Now(), max(n.Count, 1)); c > 0 {
+			log.Warn("ASP discarded messages", zap.Int("count", c), zap.String("last_reason", n.Reason))
+		}
 	case mxua.NotifyPeerLost, mxua.NotifyError, mxua.NotifyRequestFailed:
 		log.Warn("ASP: "+n.Kind.String(), zap.String("reason", n.Reason), zap.Stringer("request", n.Request))
 	default:

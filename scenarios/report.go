@@ -38,6 +38,7 @@ type Totals struct {
 	DialoguesCompleted int64         `json:"dialogues_completed"`
 	MSUsSent           int64         `json:"msus_sent"`
 	MSUsAnswered       int64         `json:"msus_answered"`
+	HeldBack           int64         `json:"held_back"`           // not started: the SEP's association was congested
 	MessagesLost       int64         `json:"messages_lost"`       // after detection
 	UnansweredAtFault  int64         `json:"unanswered_at_fault"` // held by a GWC when it failed
 	LatencyP50         time.Duration `json:"latency_p50_ns"`
@@ -152,6 +153,9 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		fmt.Fprintf(&b, "  dialogues  %d completed of %d\n", t.DialoguesCompleted, t.DialoguesAttempted)
 	}
 	fmt.Fprintf(&b, "  MSUs       %d sent, %d answered, %.0f answered/s\n", t.MSUsSent, t.MSUsAnswered, t.Throughput)
+	if t.HeldBack > 0 {
+		fmt.Fprintf(&b, "  held back  %d calls, dialogues and requests not started: the SEP's association to the SG was congested\n", t.HeldBack)
+	}
 	if t.LatencyP99 > 0 { // a capture replay matches no answers to requests
 		fmt.Fprintf(&b, "  latency    p50 %v, p99 %v\n", t.LatencyP50.Round(time.Microsecond), t.LatencyP99.Round(time.Microsecond))
 	}

@@ -642,6 +642,7 @@ func (r *run) finish() error {
 	t.CallsAttempted, t.CallsCompleted = int64(sepRep.Calls.Started), int64(sepRep.Calls.Completed)
 	t.DialoguesAttempted, t.DialoguesCompleted = int64(sepRep.Dialogues.Started), int64(sepRep.Dialogues.Completed)
 	t.MSUsSent, t.MSUsAnswered = int64(sepRep.Sent), int64(sepRep.Answered)
+	t.HeldBack = int64(sepRep.HeldBack)
 	t.LatencyP50, t.LatencyP99 = sepRep.All.P50, sepRep.All.P99
 	if r.pcap != nil {
 		sent, answered := r.pcap.counts()

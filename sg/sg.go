@@ -19,6 +19,7 @@ import (
 	"github.com/sigpool/sigpool/asap"
 	"github.com/sigpool/sigpool/enrp"
 	"github.com/sigpool/sigpool/internal/authz"
+	"github.com/sigpool/sigpool/internal/logburst"
 	"github.com/sigpool/sigpool/mxua"
 	"github.com/sigpool/sigpool/policy"
 	"github.com/sigpool/sigpool/transport"
@@ -719,6 +720,7 @@ func (s *SG) echoWorker(pc *peConn) {
 // a batch per lock.
 func (s *SG) readUpstream(proto mxua.Protocol, srv *mxua.SGPServer) {
 	defer s.nwg.Done()
+	var discards logburst.Counter // this reader's own
 	s.readNotes(srv.Notifications(), func(now time.Time, n mxua.Notify) []Action {
 		switch n.Kind {
 		case mxua.NotifyDeliver:
@@ -728,7 +730,9 @@ func (s *SG) readUpstream(proto mxua.Protocol, srv *mxua.SGPServer) {
 			return s.core.UpstreamASP(now, proto, n.Assoc, n.ASP)
 		case mxua.NotifyDiscarded:
 			s.dcnt.UpstreamDropped += uint64(max(n.Count, 1))
-			s.log.Warn("upstream SGP discarded traffic", zap.Int("count", n.Count), zap.String("reason", n.Reason))
+			if c := discards.Add(now, max(n.Count, 1)); c > 0 {
+				s.log.Warn("upstream SGP discarded traffic", zap.Int("count", c), zap.String("last_reason", n.Reason))
+			}
 		}
 		return nil
 	})

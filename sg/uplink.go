@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/sigpool/sigpool/internal/logburst"
 	"github.com/sigpool/sigpool/mxua"
 	"github.com/sigpool/sigpool/transport"
 )
@@ -123,6 +124,7 @@ func (s *SG) runUplink(u *uplink) {
 		_ = ep.Close() // ends Notifications, and with it readNotes
 	}()
 	proto := u.cfg.Protocol
+	var discards logburst.Counter // this reader's own
 	s.readNotes(ep.Notifications(), func(now time.Time, n mxua.Notify) []Action {
 		switch n.Kind {
 		case mxua.NotifyDeliver:
@@ -133,7 +135,9 @@ func (s *SG) runUplink(u *uplink) {
 			return s.core.UpstreamASP(now, proto, u.id, n.ASP)
 		case mxua.NotifyDiscarded:
 			s.dcnt.UpstreamDropped += uint64(max(n.Count, 1))
-			log.Warn("uplink ASP discarded traffic", zap.Int("count", n.Count), zap.String("reason", n.Reason))
+			if c := discards.Add(now, max(n.Count, 1)); c > 0 {
+				log.Warn("uplink ASP discarded traffic", zap.Int("count", c), zap.String("last_reason", n.Reason))
+			}
 		case mxua.NotifyPeerLost, mxua.NotifyError, mxua.NotifyRequestFailed:
 			log.Warn("uplink ASP: "+n.Kind.String(), zap.String("reason", n.Reason))
 		}

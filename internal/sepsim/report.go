@@ -96,6 +96,11 @@ type Report struct {
 	// simulator's Continue, raw Begins); Answered those answered;
 	// Unanswered those that timed out or are still in flight.
 	Sent, Answered, Unanswered int
+	// HeldBack counts calls, dialogues and raw requests due at the
+	// configured rates that the simulator did not start because its
+	// association was congested (mxua.ASPEndpoint.Congested): a source
+	// backing off as an MTP user does, never sent, not lost.
+	HeldBack int
 	// Received counts every user message in; Unexpected those that belong
 	// to no call or dialogue in a state expecting them (late answers);
 	// Malformed those that did not decode.

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sigpool/sigpool/internal/logburst"
 	"github.com/sigpool/sigpool/mxua"
 	"github.com/sigpool/sigpool/transport"
 	"go.uber.org/zap"
@@ -59,7 +60,9 @@ type Sim struct {
 
 	mu         sync.Mutex // guards core and the fields below
 	core       *Core
-	replies    []*mxua.Message // handleNotes' batch (loop goroutine only)
+	replies    []*mxua.Message  // handleNotes' batch (loop goroutine only)
+	discards   logburst.Counter // messages the ASP dropped, between warnings (loop goroutine only)
+	heldBack   int              // requests not started on a congested association (under mu)
 	finishedAt time.Time
 	sendErrs   int
 	lastErr    error
@@ -134,7 +137,9 @@ func (s *Sim) Report() Report {
 	if !s.finishedAt.IsZero() {
 		now = s.finishedAt
 	}
-	return s.core.Report(now)
+	r := s.core.Report(now)
+	r.HeldBack = s.heldBack
+	return r
 }
 
 // SendErrors returns how many messages the ASP endpoint refused, and the
@@ -222,7 +227,17 @@ func (s *Sim) run() {
 		s.core.Recycle() // what the last pass returned is sent
 		out = append(out[:0], s.core.Fire(now)...)
 		circuitsFull := false
-		if !stopped {
+		// On a congested association the rates' tokens are dropped, not
+		// saved (an open loop does not catch up), and counted.
+		congested := s.asp.Congested()
+		if !stopped && congested {
+			n := calls.take(now, remaining(s.cfg.Calls, startedCalls)) + dlgs.take(now, remaining(s.cfg.Dialogues, startedDlgs))
+			if s.cfg.RawRate > 0 {
+				n += raws.take(now, remaining(s.cfg.RawCount, startedRaw))
+			}
+			s.heldBack += n
+		}
+		if !stopped && !congested {
 			if n := calls.take(now, remaining(s.cfg.Calls, startedCalls)); n > 0 {
 				for i := range n {
 					m, err := s.core.StartCall(now)
@@ -277,6 +292,17 @@ func (s *Sim) run() {
 				}
 			}
 		}
+		// Answers before new requests: a simulator that outran its own
+		// reading would count as late or lost what the SG answered in
+		// time, and its queue would grow without bound.
+		select {
+		case n, ok := <-notes:
+			if !s.handleNotes(ctx, n, ok, notes) {
+				return
+			}
+			continue
+		default:
+		}
 		wait := time.Hour
 		if hasNext {
 			wait = max(time.Until(next), 0)
@@ -284,12 +310,9 @@ func (s *Sim) run() {
 		wake.Reset(wait)
 		select {
 		case n, ok := <-notes:
-			if !ok {
-				s.log.Warn("sepsim: ASP endpoint closed")
-				s.finish(time.Now())
+			if !s.handleNotes(ctx, n, ok, notes) {
 				return
 			}
-			s.handleNotes(ctx, n, notes)
 		case <-wake.C:
 		case <-stopCh:
 		case <-s.closing:
@@ -308,8 +331,14 @@ func (s *Sim) finish(now time.Time) {
 }
 
 // handleNotes handles a notification and whatever else is already
-// queued, so that a burst of answers costs one pass of the loop.
-func (s *Sim) handleNotes(ctx context.Context, n mxua.Notify, notes <-chan mxua.Notify) {
+// queued, so that a burst of answers costs one pass of the loop; false
+// (the run is over) when the notifications ended (!ok).
+func (s *Sim) handleNotes(ctx context.Context, n mxua.Notify, ok bool, notes <-chan mxua.Notify) bool {
+	if !ok {
+		s.log.Warn("sepsim: ASP endpoint closed")
+		s.finish(time.Now())
+		return false
+	}
 	s.mu.Lock()
 	s.core.Recycle() // the loop's messages are sent
 	s.mu.Unlock()
@@ -327,7 +356,9 @@ func (s *Sim) handleNotes(ctx context.Context, n mxua.Notify, notes <-chan mxua.
 		case mxua.NotifyASPState:
 			s.log.Info("sepsim: ASP state", zap.Stringer("from", n.From), zap.Stringer("to", n.ASP))
 		case mxua.NotifyDiscarded:
-			s.log.Warn("sepsim: ASP discarded traffic", zap.Int("count", n.Count), zap.String("reason", n.Reason))
+			if c := s.discards.Add(time.Now(), max(n.Count, 1)); c > 0 {
+				s.log.Warn("sepsim: ASP discarded traffic", zap.Int("count", c), zap.String("last_reason", n.Reason))
+			}
 		}
 		if i >= 255 || !s.nextNote(&n, notes) {
 			break
@@ -336,6 +367,7 @@ func (s *Sim) handleNotes(ctx context.Context, n mxua.Notify, notes <-chan mxua.
 	s.send(ctx, out)
 	clear(out)
 	s.replies = out[:0]
+	return true
 }
 
 // nextNote takes a queued notification without waiting.

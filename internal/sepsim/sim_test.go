@@ -160,3 +160,33 @@ func TestSimRawOpenLoopRate(t *testing.T) {
 		t.Fatalf("500 requests at 2000/s took %v", r.Elapsed)
 	}
 }
+
+// A simulator whose SG stops taking traffic backs off: the rate's starts
+// that find the association congested are held back (counted, never
+// sent) instead of being queued to be dropped.
+func TestSimHoldsBackOnCongestion(t *testing.T) {
+	transporttest.TCPOnly(t, "a TCP far end")
+	ctx := testCtx(t, 20*time.Second)
+	// An SGP whose user never reads: once its backlog is full it stops
+	// reading the association, and the kernel's buffers fill behind it.
+	srv, err := mxua.ListenSGP(ctx, mxua.SGPServerConfig{
+		Address: "tcp://127.0.0.1:0",
+		SGP: mxua.SGPConfig{Protocol: mxua.M3UA, ASes: []mxua.ASConfig{{
+			RoutingContext: 1, TrafficMode: mxua.TrafficModeLoadshare,
+			Keys: []mxua.RoutingKey{{DPC: func(v uint32) *uint32 { return &v }(200)}},
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	s := startSim(t, Config{Address: srv.Addr(), ASP: mxua.ASPConfig{RoutingContexts: []uint32{1}}, DialogueRate: 200_000})
+	waitFor(t, "held-back dialogues", func() bool { return s.Report().HeldBack > 10_000 })
+	s.Stop()
+	r := s.Report()
+	errs, last := s.SendErrors()
+	if errs > r.Dialogues.Started/10 {
+		t.Fatalf("%d of %d Begins refused by the association (%v): the simulator did not back off", errs, r.Dialogues.Started, last)
+	}
+	t.Logf("%d dialogues started, %d held back, %d refused", r.Dialogues.Started, r.HeldBack, errs)
+}
