@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/sigpool/sigpool/asap"
+	"github.com/sigpool/sigpool/internal/authz"
 	"github.com/sigpool/sigpool/internal/logburst"
 	"github.com/sigpool/sigpool/mxua"
 	"github.com/sigpool/sigpool/transport"
@@ -75,6 +76,12 @@ type Config struct {
 	// over TLS and requires their certificates; TLSClient is used toward
 	// registrars. Nil: plain, said once at start.
 	TLSServer, TLSClient *tls.Config
+	// Authorization, when set, decides which peers the user transport
+	// serves, by the names in their TLS certificates: an SG whose identity
+	// may resolve Pool (a pool user of it), or a registrar (peer), which
+	// calls in there for keep-alives. Others are aborted at once. Nil:
+	// every peer TLS lets in (any certificate of the CA).
+	Authorization *authz.Policy
 	// Capture, when set, records every association's messages (SGs and
 	// registrars) in a pcap file; the caller closes it after Close.
 	Capture *transport.Capture
@@ -129,6 +136,8 @@ type Stats struct {
 	// received; SendFailures: answers or Cookies that could not be sent
 	// (no SG association, queue full, ASP not active).
 	CookiesSent, CookieEchoes, SendFailures uint64
+	// Refused counts associations the authorization policy turned away.
+	Refused uint64
 	// MessagesIn and MessagesOut count transfer messages over all SG
 	// associations, past ones included.
 	MessagesIn, MessagesOut uint64
@@ -170,6 +179,7 @@ type GWC struct {
 
 	load                              atomic.Uint64 // float64 bits
 	cookiesSent, echoes, sendFailures atomic.Uint64
+	refused                           atomic.Uint64
 	messagesIn, messagesOut           atomic.Uint64
 	httpSrv                           *http.Server
 	metricsAddr                       string
@@ -296,6 +306,7 @@ func (g *GWC) Stats() Stats {
 	}
 	s.Load = math.Float64frombits(g.load.Load())
 	s.CookiesSent, s.CookieEchoes, s.SendFailures = g.cookiesSent.Load(), g.echoes.Load(), g.sendFailures.Load()
+	s.Refused = g.refused.Load()
 	s.MessagesIn, s.MessagesOut = g.messagesIn.Load(), g.messagesOut.Load()
 	g.mu.Lock()
 	for _, p := range g.peers {
@@ -511,6 +522,26 @@ func (g *GWC) acceptLoop() {
 	}
 }
 
+// authorized applies the authorization policy to a peer that opened an
+// association to the user transport: an SG allowed to resolve the pool,
+// or a registrar.
+func (g *GWC) authorized(a transport.Association, log *zap.Logger) bool {
+	pol := g.cfg.Authorization
+	if pol == nil {
+		return true
+	}
+	var names []string
+	if st, ok := transport.TLSState(a); ok {
+		names = authz.Names(st)
+	}
+	if pol.Allows(names, authz.Resolve, g.cfg.Pool) || pol.Allows(names, authz.Peer, "") {
+		return true
+	}
+	g.refused.Add(1)
+	log.Warn("association refused by the authorization policy", zap.Strings("identity", names), zap.String("pool", g.cfg.Pool))
+	return false
+}
+
 // serve runs one SG association: an ASP on its data side, Cookie Echoes
 // from its control side, both into the loop in the order they arrived.
 func (g *GWC) serve(pa *asap.PEAssociation) {
@@ -519,6 +550,10 @@ func (g *GWC) serve(pa *asap.PEAssociation) {
 		remote = rs[0].String()
 	}
 	log := g.log.With(zap.String("sg", remote))
+	if !g.authorized(pa.Association(), log) {
+		_ = pa.Association().Abort()
+		return
+	}
 	data, ctl := pa.Split()
 	aspID := uint32(g.cfg.Identifier)
 	acfg := mxua.ASPEndpointConfig{

@@ -31,7 +31,7 @@ type collector struct {
 	stats func() Stats
 
 	messages, associations, callsActive, dialoguesActive, callsStarted, callsAnswered, callsCompleted,
-	dialoguesStarted, dialoguesCompleted, restored, cookiesSent, cookieEchoes, dropped, load *prometheus.Desc
+	dialoguesStarted, dialoguesCompleted, restored, cookiesSent, cookieEchoes, dropped, refused, load *prometheus.Desc
 }
 
 func newCollector(stats func() Stats) *collector {
@@ -52,6 +52,7 @@ func newCollector(stats func() Stats) *collector {
 		cookiesSent:        d("cookies_sent_total", "ASAP Cookies handed to the SG."),
 		cookieEchoes:       d("cookie_echoes_total", "ASAP Cookie Echoes received."),
 		dropped:            d("dropped_total", "Messages dropped: unexpected for the call state, malformed, or not sent.", "reason"),
+		refused:            d("refused_associations_total", "Associations the authorization policy turned away."),
 		load:               d("load", "Active calls and dialogues over capacity, as registered."),
 	}
 }
@@ -60,7 +61,7 @@ func newCollector(stats func() Stats) *collector {
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.messages, c.associations, c.callsActive, c.dialoguesActive, c.callsStarted,
 		c.callsAnswered, c.callsCompleted, c.dialoguesStarted, c.dialoguesCompleted, c.restored, c.cookiesSent,
-		c.cookieEchoes, c.dropped, c.load} {
+		c.cookieEchoes, c.dropped, c.refused, c.load} {
 		ch <- d
 	}
 }
@@ -102,6 +103,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.restored, s.DialoguesRestored, "dialogue")
 	counter(c.cookiesSent, s.CookiesSent)
 	counter(c.cookieEchoes, s.CookieEchoes)
+	counter(c.refused, s.Refused)
 	counter(c.dropped, s.Unexpected, "unexpected")
 	counter(c.dropped, s.Malformed, "malformed")
 	counter(c.dropped, s.SendFailures, "send_failed")

@@ -59,6 +59,7 @@ func wantSeries(s Stats) map[string]float64 {
 	set("dropped_total", float64(s.Unexpected), "reason", "unexpected")
 	set("dropped_total", float64(s.Malformed), "reason", "malformed")
 	set("dropped_total", float64(s.SendFailures), "reason", "send_failed")
+	set("refused_associations_total", float64(s.Refused))
 	set("load", s.Load)
 	return w
 }
@@ -87,7 +88,7 @@ func TestMetricsMatchStats(t *testing.T) {
 	s := Stats{
 		AgentStats: AgentStats{ActiveCalls: 1, ActiveDialogues: 2, CallsStarted: 3, CallsAnswered: 4, CallsCompleted: 5,
 			DialoguesStarted: 6, DialoguesCompleted: 7, CallsRestored: 8, DialoguesRestored: 9, Unexpected: 10, Malformed: 11},
-		Load: 0.375, CookiesSent: 12, CookieEchoes: 13, SendFailures: 14,
+		Load: 0.375, CookiesSent: 12, CookieEchoes: 13, SendFailures: 14, Refused: 21,
 		Peers: []PeerStats{
 			{ID: 1, Remote: "127.0.0.1:2905", MessagesIn: 15, MessagesOut: 16},
 			{ID: 2, Remote: "127.0.0.1:2905", MessagesIn: 17, MessagesOut: 18},

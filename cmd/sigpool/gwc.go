@@ -14,6 +14,7 @@ import (
 
 	"github.com/sigpool/sigpool/asap"
 	"github.com/sigpool/sigpool/gwc"
+	"github.com/sigpool/sigpool/internal/authz"
 	"github.com/sigpool/sigpool/mxua"
 	"github.com/sigpool/sigpool/transport"
 	"github.com/sigpool/sigpool/wire"
@@ -45,6 +46,7 @@ type gwcFile struct {
 	TLSCert        string        `yaml:"tls_cert"`
 	TLSKey         string        `yaml:"tls_key"`
 	TLSCA          string        `yaml:"tls_ca"`
+	Authz          string        `yaml:"authz"`
 	PCAP           string        `yaml:"pcap"`
 	LogLevel       string        `yaml:"log_level"`
 }
@@ -112,8 +114,17 @@ func gwcConfig(f gwcFile) (gwc.Config, zapcore.Level, error) {
 	if err != nil {
 		return c, 0, err
 	}
+	var policy *authz.Policy
+	if f.Authz != "" {
+		if server == nil {
+			return c, 0, errors.New("--authz needs --tls-cert, --tls-key and --tls-ca: identities come from certificates")
+		}
+		if policy, err = loadAuthz(f.Authz); err != nil {
+			return c, 0, err
+		}
+	}
 	return gwc.Config{
-		TLSServer: server, TLSClient: client,
+		TLSServer: server, TLSClient: client, Authorization: policy,
 		Pool: f.Pool, Registrars: f.Registrars, Listen: f.Listen, Advertise: f.Advertise, Policy: pol, Identifier: wire.PEIdentifier(f.ID),
 		Profile: profile, Protocol: proto, RoutingContext: f.RoutingContext,
 		Agent: gwc.AgentConfig{PointCode: pc, AnswerDelay: f.AnswerDelay, HoldTime: f.HoldTime,
@@ -186,6 +197,7 @@ func registerGWCFlags(fl *pflag.FlagSet, flags *gwcFile, cfgPath *string) {
 	fl.DurationVar(&flags.LoadInterval, "load-interval", gwc.DefaultLoadInterval, "shortest time between load updates to the registrar")
 	fl.StringVar(&flags.Metrics, "metrics", "", "serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9464)")
 	registerTLSFlags(fl, &flags.TLSCert, &flags.TLSKey, &flags.TLSCA)
+	fl.StringVar(&flags.Authz, "authz", "", "authorization policy file (YAML): serve only SGs whose certificate identity may resolve --pool, and registrars (peer); needs TLS")
 	registerPCAPFlag(fl, &flags.PCAP)
 	fl.StringVar(&flags.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/sigpool/sigpool/gwc"
 	"github.com/sigpool/sigpool/internal/transporttest"
 	"github.com/sigpool/sigpool/sg"
+	"github.com/sigpool/sigpool/transport"
 )
 
 // labCerts makes a CA and certificates for names with `sigpool cert`, and
@@ -228,5 +230,70 @@ func TestPlainRunWarnsOnce(t *testing.T) {
 	}
 	if warnings != 1 {
 		t.Fatalf("%d plain-mode warnings, want 1", warnings)
+	}
+}
+
+// gwc --authz serves the SGs the policy lets resolve its pool and turns
+// away any other certificate holder of the CA at once.
+func TestGWCAuthorizesSGs(t *testing.T) {
+	transporttest.TCPOnly(t, "TLS runs over TCP")
+	dir := labCerts(t, "sg-1", "gwc-1", "rogue-1")
+	policy := filepath.Join(dir, "policy.yaml")
+	if err := os.WriteFile(policy, []byte(labPolicy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	scfg, _, err := sgConfig(sgFile{M3UAListen: "tcp://127.0.0.1:0", Routes: []string{"dpc=2:gwc"}, ENRP: "embedded",
+		ENRPListen: "tcp://127.0.0.1:0", Profile: "carrier", LogLevel: "warn", Authz: policy,
+		TLSCert: filepath.Join(dir, "sg-1.crt"), TLSKey: filepath.Join(dir, "sg-1.key"), TLSCA: filepath.Join(dir, "ca.crt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	s, err := sg.Start(ctx, scfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	gcfg, _, err := gwcConfig(gwcFile{Registrars: s.RegistrarAddrs(), Listen: "tcp://127.0.0.1:0", Pool: "gwc", Policy: "roundrobin",
+		Profile: "carrier", Protocol: "m3ua", Capacity: 10, LogLevel: "warn", Authz: policy,
+		TLSCert: filepath.Join(dir, "gwc-1.crt"), TLSKey: filepath.Join(dir, "gwc-1.key"), TLSCA: filepath.Join(dir, "ca.crt")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gcfg.Authorization == nil {
+		t.Fatal("--authz gave the GWC no policy")
+	}
+	g, err := gwc.Start(ctx, gcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if err := s.WaitActive(ctx, "gwc", 1); err != nil {
+		t.Fatalf("the authorized SG did not reach the GWC: %v", err)
+	}
+	// Another certificate of the same CA, allowed nothing by the policy.
+	_, rogue, err := loadTLS(filepath.Join(dir, "rogue-1.crt"), filepath.Join(dir, "rogue-1.key"), filepath.Join(dir, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ut := g.UserTransport()
+	a, err := transport.Dial(ctx, fmt.Sprintf("tcp://%v:%d", ut.Addresses[0], ut.Port), transport.Config{TLS: rogue})
+	if err != nil {
+		t.Fatalf("TLS itself refused the CA's certificate: %v", err)
+	}
+	defer a.Abort()
+	rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer rcancel()
+	if m, err := a.Recv(rctx); err == nil || rctx.Err() != nil {
+		t.Fatalf("the unauthorized peer's association lives on: got %v, %v", m, err)
+	}
+	if st := g.Stats(); st.Refused != 1 || len(st.Peers) != 1 {
+		t.Fatalf("refused %d, serving %d SG associations; want 1 and 1", st.Refused, len(st.Peers))
+	}
+	// The plain path is closed too: no certificate, no name.
+	if _, _, err := gwcConfig(gwcFile{Registrars: []string{"tcp://127.0.0.1:1"}, Listen: "tcp://127.0.0.1:0", Pool: "gwc",
+		Policy: "roundrobin", Profile: "carrier", Protocol: "m3ua", Capacity: 10, LogLevel: "warn", Authz: policy}); err == nil || !strings.Contains(err.Error(), "--authz needs") {
+		t.Fatalf("--authz without TLS: %v", err)
 	}
 }
