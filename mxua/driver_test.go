@@ -1,6 +1,7 @@
 package mxua
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"sync/atomic"
@@ -95,26 +96,26 @@ func TestDriverNotifiesAfterSnapshots(t *testing.T) {
 	}
 }
 
-// An ASP that sends DATA but never answers a BEAT is not declared lost:
-// the driver delivers its DATA without the core (deliverFast) and tells
-// the core the association was heard before each BEAT timer. Once it
-// falls silent the SGP declares it lost within the carrier budget.
-func TestDriverTrafficProvesPeerAlive(t *testing.T) {
-	ctx := driverCtx(t, 10*time.Second)
-	s := startSGP(t, transport.FramingMux, carrier(t))
+// activeRawASP dials s as a hand-driven ASP and brings it to ASP-ACTIVE
+// in routing context 1; the association ends with the test.
+func activeRawASP(ctx context.Context, t *testing.T, s *SGPServer) (transport.Association, rawPeer) {
+	t.Helper()
 	a, err := transport.Dial(ctx, s.Addr(), transport.Config{Profile: carrier(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Abort()
+	t.Cleanup(func() { _ = a.Abort() })
 	p := rawPeer{t, a}
 	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPUP})
 	p.expect(ctx, KindASPUPAck)
 	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPAC, RoutingContexts: []uint32{1}})
 	p.expect(ctx, KindASPACAck)
-	// From here on the peer reads (so its window stays open) and answers
-	// nothing: every BEAT of the SGP goes unanswered.
-	beats := make(chan struct{}, 1024)
+	return a, p
+}
+
+// onBEAT reads a's messages until it ends, handing each BEAT to f and
+// ignoring the rest (the peer keeps its receive window open).
+func onBEAT(ctx context.Context, a transport.Association, f func(*Message)) {
 	go func() {
 		for {
 			tm, err := a.Recv(ctx)
@@ -122,10 +123,24 @@ func TestDriverTrafficProvesPeerAlive(t *testing.T) {
 				return
 			}
 			if m, err := Decode(M3UA, tm.Data); err == nil && m.Kind == KindBEAT {
-				beats <- struct{}{}
+				f(m)
 			}
 		}
 	}()
+}
+
+// An ASP that sends DATA but never answers a BEAT is not declared lost:
+// the driver delivers its DATA without the core (deliverFast) and tells
+// the core the association was heard before each BEAT timer. Once it
+// falls silent the SGP declares it lost within the carrier budget.
+func TestDriverTrafficProvesPeerAlive(t *testing.T) {
+	ctx := driverCtx(t, 10*time.Second)
+	s := startSGP(t, transport.FramingMux, carrier(t))
+	a, p := activeRawASP(ctx, t, s)
+	// From here on the peer reads (so its window stays open) and answers
+	// nothing: every BEAT of the SGP goes unanswered.
+	beats := make(chan struct{}, 1024)
+	onBEAT(ctx, a, func(*Message) { beats <- struct{}{} })
 	var delivered, lostAt atomic.Int64
 	start := time.Now()
 	go func() {
@@ -175,29 +190,12 @@ func TestDriverTrafficProvesPeerAlive(t *testing.T) {
 func TestDriverBoundsNotificationBacklog(t *testing.T) {
 	ctx := driverCtx(t, 20*time.Second)
 	s := startSGP(t, transport.FramingMux, carrier(t))
-	a, err := transport.Dial(ctx, s.Addr(), transport.Config{Profile: carrier(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Abort()
-	p := rawPeer{t, a}
-	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPUP})
-	p.expect(ctx, KindASPUPAck)
-	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPAC, RoutingContexts: []uint32{1}})
-	p.expect(ctx, KindASPACAck)
+	a, _ := activeRawASP(ctx, t, s)
 	// The peer answers every BEAT from here on, as a live one does.
-	go func() {
-		for {
-			tm, err := a.Recv(ctx)
-			if err != nil {
-				return
-			}
-			if m, err := Decode(M3UA, tm.Data); err == nil && m.Kind == KindBEAT {
-				b, _ := Encode(&Message{Protocol: M3UA, Kind: KindBEATAck, HeartbeatData: m.HeartbeatData})
-				_ = a.Send(ctx, transport.Message{Stream: 0, PPID: PPIDM3UA, Data: b})
-			}
-		}
-	}()
+	onBEAT(ctx, a, func(m *Message) {
+		b, _ := Encode(&Message{Protocol: M3UA, Kind: KindBEATAck, HeartbeatData: m.HeartbeatData})
+		_ = a.Send(ctx, transport.Message{Stream: 0, PPID: PPIDM3UA, Data: b})
+	})
 	const total = 3 * maxNotifyBacklog
 	sent := make(chan error, 1)
 	go func() {

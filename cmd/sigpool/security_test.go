@@ -124,18 +124,9 @@ func TestENRPFileKeepsLimitDefaults(t *testing.T) {
 func TestSecureSGAndGWCFromFlags(t *testing.T) {
 	transporttest.TCPOnly(t, "TLS runs over TCP")
 	dir := labCerts(t, "sg-1", "gwc-1", "gwc-2")
-	policy := filepath.Join(dir, "policy.yaml")
-	if err := os.WriteFile(policy, []byte(labPolicy), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sgf := sgFile{M3UAListen: "tcp://127.0.0.1:0", Routes: []string{"dpc=2:gwc"}, ENRP: "embedded", ENRPListen: "tcp://127.0.0.1:0",
-		Profile: "carrier", LogLevel: "warn", Authz: policy,
-		TLSCert: filepath.Join(dir, "sg-1.crt"), TLSKey: filepath.Join(dir, "sg-1.key"), TLSCA: filepath.Join(dir, "ca.crt")}
-	scfg, _, err := sgConfig(sgf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	scfg := secureSGConfig(t, dir)
 	pcap := filepath.Join(dir, "sg.pcap")
+	var err error
 	if scfg.Capture, err = openCapture(pcap); err != nil {
 		t.Fatal(err)
 	}
@@ -233,21 +224,31 @@ func TestPlainRunWarnsOnce(t *testing.T) {
 	}
 }
 
-// gwc --authz serves the SGs the policy lets resolve its pool and turns
-// away any other certificate holder of the CA at once.
-func TestGWCAuthorizesSGs(t *testing.T) {
-	transporttest.TCPOnly(t, "TLS runs over TCP")
-	dir := labCerts(t, "sg-1", "gwc-1", "rogue-1")
+// secureSGConfig is the configuration `sigpool sg` builds from flags for
+// sg-1 of dir's lab CA: TLS, an embedded registrar with labPolicy (written
+// to dir/policy.yaml).
+func secureSGConfig(t *testing.T, dir string) sg.Config {
+	t.Helper()
 	policy := filepath.Join(dir, "policy.yaml")
 	if err := os.WriteFile(policy, []byte(labPolicy), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	scfg, _, err := sgConfig(sgFile{M3UAListen: "tcp://127.0.0.1:0", Routes: []string{"dpc=2:gwc"}, ENRP: "embedded",
+	c, _, err := sgConfig(sgFile{M3UAListen: "tcp://127.0.0.1:0", Routes: []string{"dpc=2:gwc"}, ENRP: "embedded",
 		ENRPListen: "tcp://127.0.0.1:0", Profile: "carrier", LogLevel: "warn", Authz: policy,
 		TLSCert: filepath.Join(dir, "sg-1.crt"), TLSKey: filepath.Join(dir, "sg-1.key"), TLSCA: filepath.Join(dir, "ca.crt")})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// gwc --authz serves the SGs the policy lets resolve its pool and turns
+// away any other certificate holder of the CA at once.
+func TestGWCAuthorizesSGs(t *testing.T) {
+	transporttest.TCPOnly(t, "TLS runs over TCP")
+	dir := labCerts(t, "sg-1", "gwc-1", "rogue-1")
+	scfg := secureSGConfig(t, dir)
+	policy := filepath.Join(dir, "policy.yaml")
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	s, err := sg.Start(ctx, scfg)
