@@ -163,7 +163,8 @@ func TestDriverTrafficProvesPeerAlive(t *testing.T) {
 	if l := lostAt.Load(); l != 0 {
 		t.Fatalf("a peer sending DATA every 20 ms declared lost after %v (%d DATA delivered)", time.Duration(l), delivered.Load())
 	}
-	if n := len(beats); n < 10 || delivered.Load() < 50 {
+	// Four unanswered BEATs (AppHBMiss+1 periods) would have lost it.
+	if n := len(beats); n < 5 || delivered.Load() < 20 {
 		t.Fatalf("%d BEATs, %d DATA delivered in %v: the test proves nothing", n, delivered.Load(), busy)
 	}
 	deadline := time.Now().Add(2 * time.Second)
@@ -174,8 +175,9 @@ func TestDriverTrafficProvesPeerAlive(t *testing.T) {
 	if l == 0 {
 		t.Fatal("silent peer not declared lost within 2 s")
 	}
-	// (AppHBMiss+1) x AppHBInterval = 400 ms, plus a scheduling margin.
-	if d := l - silent; d > 600*time.Millisecond {
+	// (AppHBMiss+1) x AppHBInterval = 400 ms, plus a margin for a loaded
+	// test machine (the core tests check the figure exactly).
+	if d := l - silent; d > time.Second {
 		t.Fatalf("silent peer declared lost %v after its last DATA", d)
 	} else {
 		t.Logf("silent peer declared lost %v after its last DATA", d)
@@ -208,9 +210,13 @@ func TestDriverBoundsNotificationBacklog(t *testing.T) {
 		}
 		sent <- nil
 	}()
-	// Nobody reads the notifications for 1.5 s: longer than the carrier
-	// profile takes to declare a silent peer lost.
+	// Nobody reads the notifications: the backlog fills, then stays full
+	// for 1.5 s, longer than the carrier profile takes to declare a silent
+	// peer lost.
 	var most int64
+	for end := time.Now().Add(10 * time.Second); most < maxNotifyBacklog && time.Now().Before(end); time.Sleep(time.Millisecond) {
+		most = max(most, s.d.notes.backlog.Load())
+	}
 	for end := time.Now().Add(1500 * time.Millisecond); time.Now().Before(end); time.Sleep(time.Millisecond) {
 		most = max(most, s.d.notes.backlog.Load())
 	}
