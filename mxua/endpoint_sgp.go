@@ -270,6 +270,18 @@ func (s *SGPServer) SendTo(ctx context.Context, assoc AssocID, m *Message) error
 	}
 }
 
+// SendQueue returns how many messages wait in assoc's send queue and how
+// many it holds: a queue that fills means its ASP is not taking traffic as
+// fast as it is sent (the SG's congestion check; ASPEndpoint.Congested on
+// the other side). An unknown association has none.
+func (s *SGPServer) SendQueue(assoc AssocID) (queued, capacity int) {
+	t := (*s.targets.Load())[assoc]
+	if t == nil {
+		return 0, 0
+	}
+	return len(t.c.out), cap(t.c.out)
+}
+
 // Addrs returns the addresses the server listens on (none without a
 // listener).
 func (s *SGPServer) Addrs() []netip.AddrPort {

@@ -636,3 +636,45 @@ func TestEndpointASPSendQueueFull(t *testing.T) {
 		}
 	}
 }
+
+// The SGP server tells how full each association's send queue is: SendTo
+// toward an ASP that stops reading fills it, and SendQueue shows it at
+// capacity when ErrSendQueueFull comes. Unknown associations have none.
+func TestEndpointSGPSendQueue(t *testing.T) {
+	ctx := driverCtx(t, 20*time.Second)
+	s, err := ListenSGP(ctx, SGPServerConfig{
+		Address:   transporttest.Scheme(t) + "://127.0.0.1:0",
+		Transport: transport.Config{Profile: carrier(t)},
+		SendQueue: 64,
+		SGP: SGPConfig{Protocol: M3UA, ASes: []ASConfig{{RoutingContext: 1, TrafficMode: TrafficModeLoadshare,
+			Keys: []RoutingKey{{DPC: ptr(uint32(200))}}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	activeRawASP(ctx, t, s) // and then it reads nothing
+	sn := notes{t, s.Notifications()}
+	assoc := sn.wait("the ASP active", 2*time.Second, func(n Notify) bool {
+		return n.Kind == NotifyASPState && n.ASP == ASPActive
+	}).Assoc
+	if n, c := s.SendQueue(assoc); n != 0 || c != 64 {
+		t.Fatalf("send queue %d of %d before sending anything", n, c)
+	}
+	if n, c := s.SendQueue(assoc + 100); n != 0 || c != 0 {
+		t.Fatalf("unknown association: send queue %d of %d", n, c)
+	}
+	var sendErr error
+	for i := 0; sendErr == nil; i++ {
+		if ctx.Err() != nil {
+			t.Fatalf("after %d messages the queue never filled", i)
+		}
+		sendErr = s.SendTo(ctx, assoc, dataMsg(100, 200, uint8(i), i))
+	}
+	if !errors.Is(sendErr, ErrSendQueueFull) {
+		t.Fatalf("SendTo: %v, want ErrSendQueueFull", sendErr)
+	}
+	if n, c := s.SendQueue(assoc); n < c-1 {
+		t.Fatalf("send queue %d of %d after ErrSendQueueFull", n, c)
+	}
+}

@@ -749,6 +749,18 @@ func (c *Core) ASPState(now time.Time, proto mxua.Protocol, assoc mxua.AssocID, 
 	return c.out
 }
 
+// Congestion reports whether the association of an ACTIVE PE is congested
+// (its send queue filling); while it is, the pool gives new bindings and
+// failed-over ones to its other PEs (see pool.choose). Bindings already on
+// it stay. It returns no actions today; the signature is the core's.
+func (c *Core) Congestion(now time.Time, proto mxua.Protocol, assoc mxua.AssocID, congested bool) []Action {
+	c.out = c.out[:0]
+	if e := c.peByAssoc[assocKey{proto, assoc}]; e != nil && e.state == peActive {
+		e.pool.setCongested(e, congested)
+	}
+	return c.out
+}
+
 // Disconnected reports that the downstream association assoc ended
 // (transport failure, BEAT lost, closed): the PE's bindings move, the
 // registrar hears it is unreachable when unreachable is set, and the PE

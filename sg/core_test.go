@@ -351,6 +351,67 @@ func TestCoreNoBindingToInactivePE(t *testing.T) {
 	}
 }
 
+// TestCoreCongestedPEGetsNoNewWork: while a GWC's association is
+// congested, new calls and failed-over ones go to the others; its own
+// calls stay on it; when every GWC is congested the policy decides as
+// before (no DUNA, nothing held); cleared, it takes new calls again.
+func TestCoreCongestedPEGetsNoNewWork(t *testing.T) {
+	h := newHarness(t, nil)
+	h.up(11, 22, 33)
+	where := map[uint16]mxua.AssocID{}
+	for cic := uint16(0); cic < 6; cic++ {
+		where[cic], _ = h.fromSS7(isupData(mxua.FromSS7, cic, isup.MsgIAM))
+	}
+	if acts := h.c.Congestion(h.now, mxua.M3UA, 11, true); len(acts) != 0 {
+		t.Fatalf("congestion acted: %v", acts)
+	}
+	count := map[mxua.AssocID]int{}
+	for cic := uint16(100); cic < 130; cic++ {
+		a, _ := h.fromSS7(isupData(mxua.FromSS7, cic, isup.MsgIAM))
+		count[a]++
+	}
+	if count[11] != 0 || count[22]+count[33] != 30 || count[22] == 0 || count[33] == 0 {
+		t.Fatalf("new calls while 11 is congested: %v", count)
+	}
+	for cic := uint16(0); cic < 6; cic++ {
+		if a, _ := h.fromSS7(isupData(mxua.FromSS7, cic, msgSUS)); a != where[cic] {
+			t.Fatalf("CIC %d moved from %d to %d", cic, where[cic], a)
+		}
+	}
+	// 22 fails: its calls move to 33, not to the congested 11.
+	h.c.Disconnected(h.now, mxua.M3UA, 22, "test", false)
+	for cic := uint16(100); cic < 130; cic++ {
+		if a, _ := h.fromSS7(isupData(mxua.FromSS7, cic, msgSUS)); a == 11 || a == 22 {
+			t.Fatalf("CIC %d on %d after 22 failed", cic, a)
+		}
+	}
+	// Every ACTIVE GWC congested: the policy picks among them, at once.
+	h.c.Congestion(h.now, mxua.M3UA, 33, true)
+	count = map[mxua.AssocID]int{}
+	for cic := uint16(200); cic < 210; cic++ {
+		a, acts := h.fromSS7(isupData(mxua.FromSS7, cic, isup.MsgIAM))
+		for _, x := range acts {
+			if x.Kind == ActSetDestination {
+				t.Fatalf("availability announced for congestion: %v", x)
+			}
+		}
+		count[a]++
+	}
+	if count[11] == 0 || count[33] == 0 || count[11]+count[33] != 10 {
+		t.Fatalf("new calls with every GWC congested: %v", count)
+	}
+	h.c.Congestion(h.now, mxua.M3UA, 11, false)
+	h.c.Congestion(h.now, mxua.M3UA, 33, false)
+	count = map[mxua.AssocID]int{}
+	for cic := uint16(300); cic < 310; cic++ {
+		a, _ := h.fromSS7(isupData(mxua.FromSS7, cic, isup.MsgIAM))
+		count[a]++
+	}
+	if count[11] != 5 || count[33] != 5 {
+		t.Fatalf("new calls once uncongested: %v", count)
+	}
+}
+
 // TestCoreRebalanceOnJoin: a joining GWC takes new bindings by policy;
 // existing ones stay where they are.
 func TestCoreRebalanceOnJoin(t *testing.T) {

@@ -62,7 +62,7 @@ type collector struct {
 	hist  prometheus.Histogram // nil: no histogram
 
 	messages, peerMessages, failovers, lost, dropped, bindings, poolSize,
-	buffered, cookies, rehomed, gwcFailures, bindingEvents *prometheus.Desc
+	buffered, cookies, rehomed, gwcFailures, congested, bindingEvents *prometheus.Desc
 }
 
 func newCollector(stats func() Stats, hist prometheus.Histogram) *collector {
@@ -81,6 +81,7 @@ func newCollector(stats func() Stats, hist prometheus.Histogram) *collector {
 		cookies:       d("cookies_total", "ASAP Cookies received and ignored, Cookie Echoes sent and failed.", "kind"),
 		rehomed:       d("rehomed_bindings_total", "Bindings moved to a surviving GWC."),
 		gwcFailures:   d("gwc_failures_total", "Times each GWC was lost or could not be dialed.", "pool", "peer"),
+		congested:     d("gwc_congested", "1 while the GWC's association is congested: new bindings go to the others.", "pool", "peer"),
 		bindingEvents: d("binding_events_total", "Bindings created, ended, and expired idle.", "event"),
 	}
 }
@@ -88,7 +89,7 @@ func newCollector(stats func() Stats, hist prometheus.Histogram) *collector {
 // Describe sends every descriptor, so the registry checks each scrape.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.messages, c.peerMessages, c.failovers, c.lost, c.dropped, c.bindings,
-		c.poolSize, c.buffered, c.cookies, c.rehomed, c.gwcFailures, c.bindingEvents} {
+		c.poolSize, c.buffered, c.cookies, c.rehomed, c.gwcFailures, c.congested, c.bindingEvents} {
 		ch <- d
 	}
 	if c.hist != nil {
@@ -117,6 +118,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.peerMessages, p.Out, "gwc", p.Pool, pe, "out")
 		gauge(c.bindings, p.Bindings, p.Pool, pe)
 		counter(c.gwcFailures, p.Failures, p.Pool, pe)
+		congested := 0
+		if p.Congested {
+			congested = 1
+		}
+		gauge(c.congested, congested, p.Pool, pe)
 	}
 	for _, u := range st.Upstream {
 		peer := u.Protocol.String() + "/" + strconv.FormatUint(uint64(u.Assoc), 10)

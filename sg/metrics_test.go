@@ -54,6 +54,11 @@ func wantSeries(st Stats) map[string]float64 {
 		set("peer_messages_total", float64(p.Out), "side", "gwc", "pool", p.Pool, "peer", pe, "direction", "out")
 		set("bindings", float64(p.Bindings), "pool", p.Pool, "peer", pe)
 		set("gwc_failures_total", float64(p.Failures), "pool", p.Pool, "peer", pe)
+		congested := 0.0
+		if p.Congested {
+			congested = 1
+		}
+		set("gwc_congested", congested, "pool", p.Pool, "peer", pe)
 	}
 	for _, u := range st.Upstream {
 		peer := fmt.Sprintf("%v/%d", u.Protocol, u.Assoc)
@@ -271,7 +276,7 @@ func TestMetricsOddStats(t *testing.T) {
 		Pools: []PoolStats{{Handle: odd, Known: 2, Active: 1}},
 		PEs: []PEStats{
 			{Pool: odd, PE: 5, State: "gone", In: 1, Out: 1, Failures: 1},
-			{Pool: odd, PE: 5, State: "active", In: 7, Out: 6, Bindings: 3, Failures: 2},
+			{Pool: odd, PE: 5, State: "active", In: 7, Out: 6, Bindings: 3, Failures: 2, Congested: true},
 			{Pool: odd, PE: 6, State: "gone", In: 2},
 			{Pool: odd, PE: 6, State: "gone", In: 4},
 		},

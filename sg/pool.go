@@ -66,21 +66,28 @@ type pe struct {
 	in, out  uint64 // messages from and to the PE
 	lost     uint64 // messages it had received but not answered when lost
 	failures uint64
+
+	// congested: its association's send queue is filling (the GWC is not
+	// taking traffic as fast as it comes); new bindings go elsewhere while
+	// another ACTIVE PE is not.
+	congested bool
 }
 
 // pool is one pool: its PEs and the policy's selection view of the ACTIVE
 // ones, a local copy refreshed on state changes and resolutions rather
 // than per message.
 type pool struct {
-	cfg      PoolConfig
-	rcs      []uint32 // RoutingContexts of messages sent to the pool (shared, read-only)
-	pes      map[wire.PEIdentifier]*pe
-	members  policy.Pool // the ACTIVE PEs
-	ptype    wire.PolicyType
-	pol      policy.Policy
-	dst      []int
-	reported bool // DUNA/DAVA state announced: true = available
-	announce bool // an announcement was made at all
+	cfg     PoolConfig
+	rcs     []uint32 // RoutingContexts of messages sent to the pool (shared, read-only)
+	pes     map[wire.PEIdentifier]*pe
+	members policy.Pool // the ACTIVE PEs
+	ptype   wire.PolicyType
+	pol     policy.Policy
+	dst     []int
+	// congested counts the ACTIVE PEs marked congested.
+	congested int
+	reported  bool // DUNA/DAVA state announced: true = available
+	announce  bool // an announcement was made at all
 
 	// waiting holds bindings with no PE (none ACTIVE), oldest first; an
 	// entry is stale when its binding moved on (gen differs).
@@ -117,24 +124,57 @@ func (p *pool) setPolicy(t wire.PolicyType, reg *policy.Registry) {
 }
 
 // choose picks an ACTIVE PE by the pool's policy; nil when none is.
+// While some are congested it takes the policy's first choice among the
+// others, and a congested one only when all are: a congested GWC is not
+// handed new work it would have to drop, and the pool's availability
+// (DUNA/DAVA) does not change for it.
 func (p *pool) choose(r policy.Rand) *pe {
 	if p.members.Len() == 0 {
 		return nil
 	}
-	p.dst = p.pol.Select(&p.members, policy.Request{N: 1}, r, p.dst[:0])
-	if len(p.dst) == 0 {
-		return nil
+	if p.congested == 0 {
+		p.dst = p.pol.Select(&p.members, policy.Request{N: 1}, r, p.dst[:0])
+		if len(p.dst) == 0 {
+			return nil
+		}
+		return p.pes[p.members.Members[p.dst[0]].ID]
 	}
-	return p.pes[p.members.Members[p.dst[0]].ID]
+	p.dst = p.pol.Select(&p.members, policy.Request{N: p.members.Len()}, r, p.dst[:0])
+	var first *pe
+	for _, i := range p.dst {
+		e := p.pes[p.members.Members[i].ID]
+		if !e.congested {
+			return e
+		}
+		if first == nil {
+			first = e
+		}
+	}
+	return first
 }
 
 // activate adds an ACTIVE PE to the selection view.
 func (p *pool) activate(e *pe) { p.members.Upsert(e.id, e.elem.Policy) }
 
-// deactivate removes a PE from the selection view.
+// deactivate removes a PE from the selection view; it is no longer
+// congested either.
 func (p *pool) deactivate(e *pe) {
 	if i, ok := p.members.Index(e.id); ok {
 		p.members.RemoveAt(i)
+	}
+	p.setCongested(e, false)
+}
+
+// setCongested marks an ACTIVE PE congested or not.
+func (p *pool) setCongested(e *pe, on bool) {
+	if e.congested == on {
+		return
+	}
+	e.congested = on
+	if on {
+		p.congested++
+	} else {
+		p.congested--
 	}
 }
 

@@ -122,9 +122,13 @@ type SG struct {
 	metricsLn  net.Listener
 	metricsSrv *http.Server
 
-	mu      sync.Mutex // serialises the core and the actions it returns
-	core    *Core
-	conns   map[assocKey]*peConn
+	mu    sync.Mutex // serialises the core and the actions it returns
+	core  *Core
+	conns map[assocKey]*peConn
+	// full: GWC associations a send found full during exec, marked
+	// congested once its actions are done (the core's output is being
+	// walked meanwhile).
+	full    []assocKey
 	changed chan struct{} // closed and replaced on PE state changes
 	closed  bool
 	dcnt    driverCounters
@@ -147,8 +151,11 @@ type peConn struct {
 	ctl  *asap.ControlledAssociation
 	// echoes wait here (under SG.mu) for the echo worker; wake tells it.
 	echoes []echoJob
-	wake   chan struct{}
-	done   chan struct{}
+	// congested: what the core was last told of the association's send
+	// queue (under SG.mu).
+	congested bool
+	wake      chan struct{}
+	done      chan struct{}
 }
 
 type echoJob struct {
@@ -454,6 +461,9 @@ func (s *SG) exec(acts []Action) {
 			if err := s.down[a.Proto].SendTo(s.ctx, a.Assoc, a.Msg); err != nil {
 				s.dcnt.SendFailures++
 				s.log.Debug("send to GWC failed", zap.Uint64("assoc", uint64(a.Assoc)), zap.Error(err))
+				if errors.Is(err, mxua.ErrSendQueueFull) {
+					s.full = append(s.full, assocKey{a.Proto, a.Assoc})
+				}
 			}
 		case ActSendUpstream:
 			if u := s.uplinkOf(a.Assoc); u != nil {
@@ -537,6 +547,13 @@ func (s *SG) exec(acts []Action) {
 			}
 		}
 	}
+	for len(s.full) > 0 {
+		k := s.full[len(s.full)-1]
+		s.full = s.full[:len(s.full)-1]
+		if pc := s.conns[k]; pc != nil {
+			s.setCongested(time.Now(), pc, true)
+		}
+	}
 }
 
 // slowly queues upstream work that may wait (lock held or not).
@@ -571,11 +588,53 @@ func (s *SG) ticker() {
 	for {
 		select {
 		case <-t.C:
-			s.step(s.core.Tick)
+			s.step(func(now time.Time) []Action {
+				s.checkCongestion(now)
+				return s.core.Tick(now)
+			})
 		case <-s.ctx.Done():
 			return
 		}
 	}
+}
+
+// checkCongestion tells the core which GWC associations are congested
+// (send queue over half full) and which no longer are (under a quarter:
+// no flapping around one level), so that new bindings avoid the former
+// (lock held).
+func (s *SG) checkCongestion(now time.Time) {
+	for k, pc := range s.conns {
+		srv := s.down[k.proto]
+		if srv == nil {
+			continue
+		}
+		on := pc.congested
+		switch n, c := srv.SendQueue(k.assoc); {
+		case 2*n > c:
+			on = true
+		case 4*n < c:
+			on = false
+		}
+		s.setCongested(now, pc, on)
+	}
+}
+
+// setCongested records a GWC association's congestion and tells the core
+// when it changed (lock held).
+func (s *SG) setCongested(now time.Time, pc *peConn, on bool) {
+	if pc.congested == on {
+		if on { // again: the PE may have left ACTIVE and come back meanwhile
+			s.exec(s.core.Congestion(now, pc.key.proto, pc.key.assoc, true))
+		}
+		return
+	}
+	pc.congested = on
+	if on {
+		s.log.Warn("GWC congested: new calls and dialogues go to the others", zap.String("pool", pc.pool), zap.Stringer("pe", pc.pe))
+	} else {
+		s.log.Info("GWC no longer congested", zap.String("pool", pc.pool), zap.Stringer("pe", pc.pe))
+	}
+	s.exec(s.core.Congestion(now, pc.key.proto, pc.key.assoc, on))
 }
 
 // resolver resolves a pool every ResolveInterval. A registrar's "unknown

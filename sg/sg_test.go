@@ -2,6 +2,7 @@ package sg
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/sigpool/sigpool/internal/transporttest"
 	"github.com/sigpool/sigpool/mxua"
 	"github.com/sigpool/sigpool/mxua/isup"
+	"github.com/sigpool/sigpool/mxua/tcap"
 	"github.com/sigpool/sigpool/transport"
 	"github.com/sigpool/sigpool/wire"
 	"go.uber.org/zap/zaptest"
@@ -43,6 +45,9 @@ type gwcStub struct {
 	assocs   []transport.Association
 	asps     []*mxua.ASPEndpoint
 	wg       sync.WaitGroup
+	// delay, when set, is how long it takes over each message (a slow
+	// GWC).
+	delay atomic.Int64
 }
 
 func startGWC(t testing.TB, ctx context.Context, registrars []string, id wire.PEIdentifier) *gwcStub {
@@ -108,6 +113,13 @@ func (g *gwcStub) serve(ctx context.Context, pa *asap.PEAssociation, asp *mxua.A
 		case n, ok := <-notes:
 			if !ok {
 				return
+			}
+			if d := time.Duration(g.delay.Load()); d > 0 {
+				select {
+				case <-time.After(d):
+				case <-ctx.Done():
+					return
+				}
 			}
 			if n.Kind == mxua.NotifyDeliver {
 				g.deliver(ctx, pa, asp, n.Msg)
@@ -562,4 +574,95 @@ func TestSGFrozenGWCDetectedByBEAT(t *testing.T) {
 	}
 	up.expect(t, ctx, calls, isup.MsgRLC)
 	a.close()
+}
+
+// TestSGCongestedGWCGetsNoNewDialogues: a GWC that cannot keep up fills
+// its association's send queue; the SG marks it congested (Stats, metric)
+// and gives new dialogues to the other GWC until it is not.
+func TestSGCongestedGWCGetsNoNewDialogues(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	// A GWC that reads this slowly keeps its receive window shut for
+	// seconds: with the carrier profile the SG's TCP gives it up after
+	// 300 ms (TCP_USER_TIMEOUT) and fails it over, which is not what this
+	// test is about.
+	s := startSG(t, ctx, func(c *Config) {
+		p, err := transport.LookupProfile("wan")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Profile = p
+	})
+	a := startGWC(t, ctx, s.RegistrarAddrs(), 0xa)
+	b := startGWC(t, ctx, s.RegistrarAddrs(), 0xb)
+	defer a.close()
+	defer b.close()
+	b.delay.Store(int64(5 * time.Millisecond)) // 200 messages/s at most
+	if err := s.WaitActive(ctx, tPool, 2); err != nil {
+		t.Fatal(err)
+	}
+	up := dialUpstream(t, ctx, s.M3UAAddr())
+	out := func() (a, b uint64, congested bool) {
+		st := s.Stats()
+		pa, _ := st.PE(0xa)
+		pb, _ := st.PE(0xb)
+		return pa.Out, pb.Out, pb.Congested
+	}
+	begin := func(otid uint32) {
+		m := tcapData(t, mxua.FromSS7, tcap.Begin, otid, 0)
+		m.RoutingContexts = nil
+		if err := up.asp.Send(ctx, m); err != nil && !errors.Is(err, mxua.ErrSendQueueFull) {
+			t.Fatal(err)
+		}
+	}
+	// New dialogues alternate between the GWCs until b's queue fills.
+	otid := uint32(1)
+	for ; ; otid++ {
+		if ctx.Err() != nil {
+			a, b, _ := out()
+			t.Fatalf("b never became congested: %d Begins sent, a got %d, b %d; %+v", otid, a, b, s.Stats().Counters)
+		}
+		if _, _, c := out(); c {
+			break
+		}
+		begin(otid)
+		if up.asp.Congested() {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	a0, b0, _ := out()
+	for range 1000 {
+		otid++
+		begin(otid)
+	}
+	// While b stays congested (it clears below a quarter of its queue,
+	// which b's 200 messages/s take seconds to reach), it gets nothing.
+	var a1 uint64
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		var b1 uint64
+		var c bool
+		a1, b1, c = out()
+		if !c || a1-a0 >= 1000 {
+			break
+		}
+		if b1 != b0 {
+			t.Fatalf("congested GWC got %d new messages (a got %d)", b1-b0, a1-a0)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a got %d messages in 10 s", a1-a0)
+		}
+	}
+	if a1-a0 < 1000 {
+		t.Fatalf("b no longer congested after a got %d messages: the test proves nothing", a1-a0)
+	}
+	t.Logf("b congested after %d Begins; a took the next %d messages while b got none", otid-1000, a1-a0)
+	b.delay.Store(0)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, _, c := out(); !c {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("b still congested 20 s after it sped up")
+		}
+	}
 }

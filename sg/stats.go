@@ -20,6 +20,9 @@ type PEStats struct {
 	// Lost counts messages it had received but not answered when it was
 	// lost; Failures how often it was lost (or could not be dialed).
 	Lost, Failures uint64
+	// Congested: its association's send queue is filling; new bindings go
+	// to the pool's other ACTIVE GWCs meanwhile.
+	Congested bool
 }
 
 // PoolStats describes one pool.
@@ -74,7 +77,7 @@ func (s *Stats) PE(id wire.PEIdentifier) (PEStats, bool) {
 
 func (e *pe) stats() PEStats {
 	return PEStats{Pool: e.pool.cfg.Handle, PE: e.id, State: e.state.String(), Assoc: e.assoc,
-		In: e.in, Out: e.out, Bindings: e.bindings, Lost: e.lost, Failures: e.failures}
+		In: e.in, Out: e.out, Bindings: e.bindings, Lost: e.lost, Failures: e.failures, Congested: e.congested}
 }
 
 // Stats returns a snapshot.
