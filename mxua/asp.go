@@ -23,6 +23,12 @@ type ASPConfig struct {
 	// request is sent before it is given up (default 5).
 	TAck        time.Duration
 	MaxAttempts int
+	// AbortUnanswered, when set, aborts the association when an ASP Up or
+	// ASP Active is given up with no answer at all (neither ack nor ERR):
+	// a peer that ignores them may still hold a stale view of this ASP,
+	// and a new association (the endpoint redials) starts over toward the
+	// same target. Off: the ASP stays where it is until the next request.
+	AbortUnanswered bool
 	// AuditInterval, if set, sends DAUD for destinations reported
 	// unavailable, restricted or congested at that period.
 	AuditInterval time.Duration
@@ -238,8 +244,16 @@ func (a *ASP) timer(out *[]Action, now time.Time, id TimerID) {
 			// Give up: the negative M-ASP_xx confirm of RFC 4666 4.3.4.1.
 			req := a.pending.Kind
 			a.pending = nil
-			a.target = a.state
 			*out = append(*out, Notify{Kind: NotifyRequestFailed, Assoc: a.assoc, Request: req, ASP: a.state, Reason: "T(ack) expired"})
+			if a.cfg.AbortUnanswered && (req == KindASPUP || req == KindASPAC) {
+				// Layer management's reset: a new association starts
+				// over toward the same target.
+				reason := fmt.Sprintf("%v unanswered after %d attempts", req, a.attempts)
+				*out = append(*out, AbortAssoc{Assoc: a.assoc, Reason: reason})
+				a.lost(out, reason)
+				return
+			}
+			a.target = a.state
 			return
 		}
 		a.attempts++

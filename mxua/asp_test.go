@@ -124,6 +124,55 @@ func TestRFC4666_4_3_4_1_TAckRetransmission(t *testing.T) {
 	wantKinds(t, sentTo(r.step(ASPUpRequest{}), 1), KindASPUP)
 }
 
+// With AbortUnanswered (what a redialing endpoint sets) an ASP Up or ASP
+// Active given up without any answer aborts the association; the next one
+// starts over toward the same target. A refusal by ERR does not.
+func TestRFC4666_4_3_4_1_AbortUnanswered(t *testing.T) {
+	a, r := aspRig(t, func(c *ASPConfig) { c.MaxAttempts = 2; c.AbortUnanswered = true })
+	r.step(AssocUp{Assoc: 1, Streams: 4})
+	r.take()
+	r.advance(2 * DefaultTAck)
+	acts := r.take()
+	var abort *AbortAssoc
+	for _, x := range acts {
+		if ab, ok := x.(AbortAssoc); ok && ab.Assoc == 1 {
+			abort = &ab
+		}
+	}
+	if f := notifies(acts, NotifyRequestFailed); len(f) != 1 || f[0].Request != KindASPUP || abort == nil || a.State() != ASPDown {
+		t.Fatalf("unanswered ASP Up: failures %+v, abort %v, state %v", f, abort, a.State())
+	}
+	r.step(AssocDown{Assoc: 1, Reason: abort.Reason})
+	wantKinds(t, sentTo(r.step(AssocUp{Assoc: 1, Streams: 4}), 1), KindASPUP)
+	// Up this time; the ASP Active goes unanswered: abort again.
+	r.in(1, mkMsg(KindASPUPAck))
+	r.take()
+	r.advance(2 * DefaultTAck)
+	if !hasAbort(r.take()) {
+		t.Fatal("unanswered ASP Active: no abort")
+	}
+	// An ERR refusing the request is an answer: no abort.
+	r.step(AssocDown{Assoc: 1})
+	r.step(AssocUp{Assoc: 1, Streams: 4})
+	r.in(1, mkMsg(KindASPUPAck))
+	e := mkMsg(KindERR)
+	e.ErrorCode = ErrInvalidRoutingContext
+	r.in(1, e)
+	r.advance(10 * DefaultTAck)
+	if hasAbort(r.take()) || a.State() != ASPInactive {
+		t.Fatalf("refused ASP Active: aborted or state %v", a.State())
+	}
+}
+
+func hasAbort(acts []Action) bool {
+	for _, x := range acts {
+		if _, ok := x.(AbortAssoc); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // RFC 4666 section 4.3.4.3 (T(ack) for ASP Active): an ASP Active lost
 // once is retransmitted and the late ack completes it.
 func TestRFC4666_4_3_4_3_TAckRetransmitsASPAC(t *testing.T) {

@@ -70,6 +70,9 @@ func DialASP(ctx context.Context, cfg ASPEndpointConfig) (*ASPEndpoint, error) {
 	if cfg.Redial == 0 {
 		cfg.Redial = time.Second
 	}
+	// An SGP that answers neither ASP Up nor ASP Active gets a new
+	// association rather than silence for good.
+	cfg.ASP.AbortUnanswered = cfg.ASP.AbortUnanswered || cfg.Redial > 0
 	e, err := newASPEndpoint(cfg)
 	if err != nil {
 		return nil, err

@@ -678,3 +678,73 @@ func TestEndpointSGPSendQueue(t *testing.T) {
 		t.Fatalf("send queue %d of %d after ErrSendQueueFull", n, c)
 	}
 }
+
+// An ASP endpoint whose SGP leaves ASP Up unanswered gives the
+// association up after its attempts and dials a new one, where it starts
+// over (and here reaches ASP-ACTIVE).
+func TestEndpointRedialsWhenUnanswered(t *testing.T) {
+	ctx := driverCtx(t, 20*time.Second)
+	prof := carrier(t)
+	l, err := transport.Listen(ctx, transporttest.Scheme(t)+"://127.0.0.1:0", transport.Config{Profile: prof})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	e, err := DialASP(ctx, ASPEndpointConfig{
+		Address:   transporttest.Scheme(t) + "://" + l.Addrs()[0].String(),
+		Transport: transport.Config{Profile: prof},
+		ASP:       ASPConfig{Protocol: M3UA, RoutingContexts: []uint32{1}, TAck: 50 * time.Millisecond, MaxAttempts: 2},
+		Redial:    50 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	// The first association: ASP Up twice, no answer (BEATs are answered,
+	// so only the silence about ASP Up ends it).
+	a1, err := l.Accept(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a1.Abort()
+	p1 := rawPeer{t, a1}
+	ups := 0
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for {
+		tm, err := a1.Recv(rctx)
+		if err != nil {
+			if rctx.Err() != nil {
+				t.Fatalf("first association still up after %d ASP Ups", ups)
+			}
+			break // aborted by the endpoint
+		}
+		m, err := Decode(M3UA, tm.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch m.Kind {
+		case KindASPUP:
+			ups++
+		case KindBEAT:
+			p1.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindBEATAck, HeartbeatData: m.HeartbeatData})
+		}
+	}
+	if ups != 2 {
+		t.Fatalf("%d ASP Ups on the first association, want 2 (MaxAttempts)", ups)
+	}
+	// The second one answers: the endpoint comes up there.
+	a2, err := l.Accept(ctx)
+	if err != nil {
+		t.Fatalf("no new association: %v", err)
+	}
+	defer a2.Abort()
+	p2 := rawPeer{t, a2}
+	p2.expect(ctx, KindASPUP)
+	p2.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPUPAck})
+	p2.expect(ctx, KindASPAC)
+	p2.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPACAck, TrafficMode: TrafficModeLoadshare, RoutingContexts: []uint32{1}})
+	if err := e.WaitState(ctx, ASPActive); err != nil {
+		t.Fatal(err)
+	}
+}
