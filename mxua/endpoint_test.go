@@ -177,6 +177,58 @@ func checkOrder(t *testing.T, dir string, n int, rc uint32, next func() Notify) 
 // rawPeer is a hand-driven M3UA peer on a mux-framed TCP association or an
 // SCTP association, to see the streams, PPIDs and bytes the drivers put on
 // the wire.
+// silentPeerProfile is for tests whose peer reads nothing: no BEAT (its
+// ACKs would go unread) and the wan profile's TCP user timeout (13.5 s),
+// so that the shut receive window does not end the association either.
+func silentPeerProfile(t testing.TB) transport.Profile {
+	t.Helper()
+	p, err := transport.LookupProfile("wan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.AppHBInterval = 0
+	return p
+}
+
+// fillUntilStuck sends 4 KB DATA until the send queue refuses, again and
+// again: the writer drains it into the kernel's buffers until those are
+// full too (the peer reads nothing), and then stuck (the queue seen full
+// or congested) must hold.
+func fillUntilStuck(t *testing.T, send func(*Message) error, stuck func() bool) {
+	t.Helper()
+	big := dataMsg(100, 200, 5, 0)
+	big.ProtocolData.Payload = make([]byte, 4096)
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; ; {
+		var err error
+		for ; err == nil; i++ {
+			err = send(big)
+		}
+		if !errors.Is(err, ErrSendQueueFull) {
+			t.Fatalf("send after %d messages: %v, want ErrSendQueueFull", i, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+		if stuck() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue not seen full after %d messages to a peer that reads nothing", i)
+		}
+	}
+}
+
+// rawSGPListener listens on a loopback port for a hand-driven SGP and
+// returns the listener (closed when the test ends) and its address.
+func rawSGPListener(ctx context.Context, t testing.TB, prof transport.Profile) (transport.Listener, string) {
+	t.Helper()
+	l, err := transport.Listen(ctx, transporttest.Scheme(t)+"://127.0.0.1:0", transport.Config{Profile: prof})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	return l, transporttest.Scheme(t) + "://" + l.Addrs()[0].String()
+}
+
 // acceptRawPeer takes the next association on l as a hand-driven peer;
 // it is aborted when the test ends.
 func acceptRawPeer(ctx context.Context, t testing.TB, l transport.Listener) (transport.Association, rawPeer) {
@@ -235,6 +287,16 @@ func (p rawPeer) recv(ctx context.Context) (uint16, *Message) {
 	}
 }
 
+// acknowledgeASP plays the SGP's part in bringing an ASP up and active in
+// routing context 1 with mode.
+func (p rawPeer) acknowledgeASP(ctx context.Context, mode TrafficMode) {
+	p.t.Helper()
+	p.expect(ctx, KindASPUP)
+	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPUPAck})
+	p.expect(ctx, KindASPAC)
+	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPACAck, TrafficMode: mode, RoutingContexts: []uint32{1}})
+}
+
 // expect returns the next message of kind k, skipping NTFY (AS state
 // changes the SGP announces along the way).
 func (p rawPeer) expect(ctx context.Context, k Kind) (uint16, *Message) {
@@ -255,12 +317,8 @@ func (p rawPeer) expect(ctx context.Context, k Kind) (uint16, *Message) {
 func TestEndpointASPWire(t *testing.T) {
 	ctx := driverCtx(t, 10*time.Second)
 	prof := carrier(t)
-	l, err := transport.Listen(ctx, transporttest.Scheme(t)+"://127.0.0.1:0", transport.Config{Profile: prof})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	e := startASP(t, transporttest.Scheme(t)+"://"+l.Addrs()[0].String(), transport.FramingMux, prof)
+	l, addr := rawSGPListener(ctx, t, prof)
+	e := startASP(t, addr, transport.FramingMux, prof)
 	en := notes{t, e.Notifications()}
 	a, p := acceptRawPeer(ctx, t, l)
 
@@ -583,15 +641,10 @@ func TestEndpointSCTPFewerStreams(t *testing.T) {
 // (no round trip through the loop, no notification per dropped message).
 func TestEndpointASPSendQueueFull(t *testing.T) {
 	ctx := driverCtx(t, 20*time.Second)
-	prof := carrier(t)
-	prof.AppHBInterval = 0 // the SGP below reads nothing, BEAT ACKs included
-	l, err := transport.Listen(ctx, transporttest.Scheme(t)+"://127.0.0.1:0", transport.Config{Profile: prof})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	prof := silentPeerProfile(t) // the SGP below reads nothing
+	l, addr := rawSGPListener(ctx, t, prof)
 	e, err := DialASP(ctx, ASPEndpointConfig{
-		Address:   transporttest.Scheme(t) + "://" + l.Addrs()[0].String(),
+		Address:   addr,
 		Transport: transport.Config{Profile: prof},
 		ASP:       ASPConfig{Protocol: M3UA, RoutingContexts: []uint32{1}},
 		SendQueue: 64,
@@ -600,18 +653,16 @@ func TestEndpointASPSendQueueFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	_, p := acceptRawPeer(ctx, t, l)
-	p.expect(ctx, KindASPUP)
-	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPUPAck})
-	p.expect(ctx, KindASPAC)
-	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPACAck, TrafficMode: TrafficModeOverride, RoutingContexts: []uint32{1}})
+	a, p := acceptRawPeer(ctx, t, l)
+	p.acknowledgeASP(ctx, TrafficModeOverride)
 	if err := e.WaitState(ctx, ASPActive); err != nil {
 		t.Fatal(err)
 	}
 	if e.Congested() {
 		t.Fatal("congested before sending anything")
 	}
-	// The kernel's buffers take what they can; then the queue fills.
+	// Sends add one message at a time, so the queue is over half full at
+	// some send before the one it refuses.
 	congested := false
 	var sendErr error
 	for i := 0; sendErr == nil; i++ {
@@ -624,9 +675,10 @@ func TestEndpointASPSendQueueFull(t *testing.T) {
 	if !errors.Is(sendErr, ErrSendQueueFull) {
 		t.Fatalf("Send: %v, want ErrSendQueueFull", sendErr)
 	}
-	if !congested || !e.Congested() {
-		t.Fatalf("Congested was %v before the queue filled and is %v now", congested, e.Congested())
+	if !congested {
+		t.Fatal("Congested never true before the queue filled")
 	}
+	fillUntilStuck(t, func(m *Message) error { return e.Send(ctx, m) }, e.Congested)
 	for drained := false; !drained; {
 		select {
 		case n := <-e.Notifications():
@@ -637,6 +689,9 @@ func TestEndpointASPSendQueueFull(t *testing.T) {
 			drained = true
 		}
 	}
+	// Ended here, the association does not make Close wait for a
+	// graceful shutdown the silent peer would never finish.
+	_ = a.Abort()
 }
 
 // The SGP server tells how full each association's send queue is: SendTo
@@ -644,9 +699,10 @@ func TestEndpointASPSendQueueFull(t *testing.T) {
 // capacity when ErrSendQueueFull comes. Unknown associations have none.
 func TestEndpointSGPSendQueue(t *testing.T) {
 	ctx := driverCtx(t, 20*time.Second)
+	prof := silentPeerProfile(t) // the ASP below reads nothing
 	s, err := ListenSGP(ctx, SGPServerConfig{
 		Address:   transporttest.Scheme(t) + "://127.0.0.1:0",
-		Transport: transport.Config{Profile: carrier(t)},
+		Transport: transport.Config{Profile: prof},
 		SendQueue: 64,
 		SGP: SGPConfig{Protocol: M3UA, ASes: []ASConfig{{RoutingContext: 1, TrafficMode: TrafficModeLoadshare,
 			Keys: []RoutingKey{{DPC: ptr(uint32(200))}}}}},
@@ -666,19 +722,10 @@ func TestEndpointSGPSendQueue(t *testing.T) {
 	if n, c := s.SendQueue(assoc + 100); n != 0 || c != 0 {
 		t.Fatalf("unknown association: send queue %d of %d", n, c)
 	}
-	var sendErr error
-	for i := 0; sendErr == nil; i++ {
-		if ctx.Err() != nil {
-			t.Fatalf("after %d messages the queue never filled", i)
-		}
-		sendErr = s.SendTo(ctx, assoc, dataMsg(100, 200, uint8(i), i))
-	}
-	if !errors.Is(sendErr, ErrSendQueueFull) {
-		t.Fatalf("SendTo: %v, want ErrSendQueueFull", sendErr)
-	}
-	if n, c := s.SendQueue(assoc); n < c-1 {
-		t.Fatalf("send queue %d of %d after ErrSendQueueFull", n, c)
-	}
+	fillUntilStuck(t, func(m *Message) error { return s.SendTo(ctx, assoc, m) }, func() bool {
+		n, c := s.SendQueue(assoc)
+		return c > 0 && n == c
+	})
 }
 
 // An ASP endpoint whose SGP leaves ASP Up unanswered gives the
@@ -687,13 +734,9 @@ func TestEndpointSGPSendQueue(t *testing.T) {
 func TestEndpointRedialsWhenUnanswered(t *testing.T) {
 	ctx := driverCtx(t, 20*time.Second)
 	prof := carrier(t)
-	l, err := transport.Listen(ctx, transporttest.Scheme(t)+"://127.0.0.1:0", transport.Config{Profile: prof})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l, addr := rawSGPListener(ctx, t, prof)
 	e, err := DialASP(ctx, ASPEndpointConfig{
-		Address:   transporttest.Scheme(t) + "://" + l.Addrs()[0].String(),
+		Address:   addr,
 		Transport: transport.Config{Profile: prof},
 		ASP:       ASPConfig{Protocol: M3UA, RoutingContexts: []uint32{1}, TAck: 50 * time.Millisecond, MaxAttempts: 2},
 		Redial:    50 * time.Millisecond,
@@ -734,10 +777,7 @@ func TestEndpointRedialsWhenUnanswered(t *testing.T) {
 	}
 	// The second one answers: the endpoint comes up there.
 	_, p2 := acceptRawPeer(ctx, t, l)
-	p2.expect(ctx, KindASPUP)
-	p2.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPUPAck})
-	p2.expect(ctx, KindASPAC)
-	p2.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPACAck, TrafficMode: TrafficModeLoadshare, RoutingContexts: []uint32{1}})
+	p2.acknowledgeASP(ctx, TrafficModeLoadshare)
 	if err := e.WaitState(ctx, ASPActive); err != nil {
 		t.Fatal(err)
 	}

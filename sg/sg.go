@@ -788,13 +788,19 @@ func (s *SG) readUpstream(proto mxua.Protocol, srv *mxua.SGPServer) {
 			s.log.Info("upstream ASP", zap.Stringer("protocol", proto), zap.Uint64("assoc", uint64(n.Assoc)), zap.Stringer("state", n.ASP), zap.String("reason", n.Reason))
 			return s.core.UpstreamASP(now, proto, n.Assoc, n.ASP)
 		case mxua.NotifyDiscarded:
-			s.dcnt.UpstreamDropped += uint64(max(n.Count, 1))
-			if c := discards.Add(now, max(n.Count, 1)); c > 0 {
-				s.log.Warn("upstream SGP discarded traffic", zap.Int("count", c), zap.String("last_reason", n.Reason))
-			}
+			s.upstreamDiscarded(now, &discards, s.log, "upstream SGP discarded traffic", n)
 		}
 		return nil
 	})
+}
+
+// upstreamDiscarded counts what an SS7-side endpoint dropped (n) and says
+// so once a second at most through the reader's own counter (lock held).
+func (s *SG) upstreamDiscarded(now time.Time, discards *logburst.Counter, log *zap.Logger, msg string, n mxua.Notify) {
+	s.dcnt.UpstreamDropped += uint64(max(n.Count, 1))
+	if c := discards.Add(now, max(n.Count, 1)); c > 0 {
+		log.Warn(msg, zap.Int("count", c), zap.String("last_reason", n.Reason))
+	}
 }
 
 // readDownstream feeds the GWCs' traffic and ASP states to the core.

@@ -134,10 +134,7 @@ func (s *SG) runUplink(u *uplink) {
 			log.Info("uplink ASP", zap.Stringer("protocol", proto), zap.Stringer("state", n.ASP), zap.String("reason", n.Reason))
 			return s.core.UpstreamASP(now, proto, u.id, n.ASP)
 		case mxua.NotifyDiscarded:
-			s.dcnt.UpstreamDropped += uint64(max(n.Count, 1))
-			if c := discards.Add(now, max(n.Count, 1)); c > 0 {
-				log.Warn("uplink ASP discarded traffic", zap.Int("count", c), zap.String("last_reason", n.Reason))
-			}
+			s.upstreamDiscarded(now, &discards, log, "uplink ASP discarded traffic", n)
 		case mxua.NotifyPeerLost, mxua.NotifyError, mxua.NotifyRequestFailed:
 			log.Warn("uplink ASP: "+n.Kind.String(), zap.String("reason", n.Reason))
 		}
