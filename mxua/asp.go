@@ -349,7 +349,12 @@ func (a *ASP) message(out *[]Action, now time.Time, m *Message) {
 			a.rkmRefused(out, now, m)
 			return
 		}
-		if a.pending != nil && ackRefused(m.ErrorCode) {
+		// "Unexpected Message" refuses none of the requests: an SGP that
+		// still had this ASP ACTIVE (a new association came up before it
+		// saw the old one end) sends it together with the ASP Up Ack,
+		// before or after it (RFC 4666 4.3.4.1), and it may be about any
+		// message we sent. The ack or T(ack) ends the request.
+		if a.pending != nil && ackRefused(m.ErrorCode) && m.ErrorCode != ErrUnexpectedMessage {
 			req := a.pending.Kind
 			a.settle(out)
 			a.target = a.state

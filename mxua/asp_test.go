@@ -173,6 +173,35 @@ func hasAbort(acts []Action) bool {
 	return false
 }
 
+// RFC 4666 section 4.3.4.1: an SGP that still has the ASP ACTIVE (its new
+// association came up before the SGP saw the old one end) answers ASP Up
+// with ASP Up Ack and ERR(Unexpected Message), in either order. Neither
+// order may end the ASP's way up: it reaches ASP-ACTIVE.
+func TestRFC4666_4_3_4_1_UpAckWithUnexpectedMessage(t *testing.T) {
+	unexpected := func() *Message {
+		e := mkMsg(KindERR)
+		e.ErrorCode = ErrUnexpectedMessage
+		return e
+	}
+	for _, errFirst := range []bool{true, false} {
+		a, r := aspRig(t)
+		wantKinds(t, sentTo(r.step(AssocUp{Assoc: 1, Streams: 4}), 1), KindASPUP)
+		var sent []*Message
+		if errFirst {
+			sent = append(sent, sentTo(r.in(1, unexpected()), 1)...)
+			sent = append(sent, sentTo(r.in(1, mkMsg(KindASPUPAck)), 1)...)
+		} else {
+			sent = append(sent, sentTo(r.in(1, mkMsg(KindASPUPAck)), 1)...)
+			sent = append(sent, sentTo(r.in(1, unexpected()), 1)...)
+		}
+		wantKinds(t, sent, KindASPAC)
+		r.in(1, mkMsg(KindASPACAck))
+		if f := notifies(r.take(), NotifyRequestFailed); len(f) != 0 || a.State() != ASPActive {
+			t.Fatalf("ERR first %v: failures %+v, state %v; want ASP-ACTIVE", errFirst, f, a.State())
+		}
+	}
+}
+
 // RFC 4666 section 4.3.4.3 (T(ack) for ASP Active): an ASP Active lost
 // once is retransmitted and the late ack completes it.
 func TestRFC4666_4_3_4_3_TAckRetransmitsASPAC(t *testing.T) {

@@ -168,6 +168,7 @@ func (e *ASPEndpoint) Done() <-chan struct{} { return e.ended }
 func (e *ASPEndpoint) snapshot() {
 	st := e.asp.State()
 	e.state.set(st)
+	e.state.noteFailures(e.d.pending)
 	var c *conn
 	if st == ASPActive {
 		c = e.d.assocs[aspAssoc]

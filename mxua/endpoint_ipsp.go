@@ -123,6 +123,7 @@ func startIPSP(ctx context.Context, cfg IPSPEndpointConfig,
 
 func (e *IPSPEndpoint) snapshot() {
 	e.state.set(e.ipsp.State())
+	e.state.noteFailures(e.d.pending)
 }
 
 // State returns the link state as IPSP.State defines it.

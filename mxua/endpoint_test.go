@@ -782,3 +782,36 @@ func TestEndpointRedialsWhenUnanswered(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An SGP that still had the ASP ACTIVE on an association it has not yet
+// seen end (osmo-stp after an ASP restart) answers the new ASP Up with
+// ERR(Unexpected Message) and ASP Up Ack (RFC 4666 4.3.4.1): the endpoint
+// comes up ACTIVE. One refusing ASP Up outright leaves it down, and the
+// wait for ACTIVE says why.
+func TestEndpointASPUpAnsweredWithUnexpectedMessage(t *testing.T) {
+	ctx := driverCtx(t, 10*time.Second)
+	prof := carrier(t)
+	l, addr := rawSGPListener(ctx, t, prof)
+	e := startASP(t, addr, transport.FramingMux, prof)
+	_, p := acceptRawPeer(ctx, t, l)
+	p.expect(ctx, KindASPUP)
+	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindERR, ErrorCode: ErrUnexpectedMessage})
+	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPUPAck})
+	p.expect(ctx, KindASPAC)
+	p.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindASPACAck, TrafficMode: TrafficModeLoadshare, RoutingContexts: []uint32{1}})
+	if err := e.WaitState(ctx, ASPActive); err != nil {
+		t.Fatal(err)
+	}
+
+	l2, addr2 := rawSGPListener(ctx, t, prof)
+	e2 := startASP(t, addr2, transport.FramingMux, prof)
+	_, p2 := acceptRawPeer(ctx, t, l2)
+	p2.expect(ctx, KindASPUP)
+	p2.send(ctx, 0, &Message{Protocol: M3UA, Kind: KindERR, ErrorCode: ErrRefusedManagementBlocking})
+	wctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	err := e2.WaitState(wctx, ASPActive)
+	if err == nil || !strings.Contains(err.Error(), "last failure: ASPUP: ERR 0xd") {
+		t.Fatalf("wait for ACTIVE after a refused ASP Up: %v; want the refusal named", err)
+	}
+}

@@ -13,6 +13,9 @@ type stateWatch struct {
 	mu      sync.Mutex
 	state   ASPState
 	changed chan struct{} // closed and replaced on every change
+	// failure is the last request that failed (what a timed-out wait
+	// reports: why the state was not reached).
+	failure string
 }
 
 // watchLocked returns the current state and the channel its next change
@@ -32,6 +35,18 @@ func (w *stateWatch) set(st ASPState) {
 		w.state = st
 		close(ch)
 		w.changed = make(chan struct{})
+	}
+}
+
+// noteFailures records the last failed request among a Step's
+// notifications (driver loop only).
+func (w *stateWatch) noteFailures(notes []Notify) {
+	for _, n := range notes {
+		if n.Kind == NotifyRequestFailed {
+			w.mu.Lock()
+			w.failure = fmt.Sprintf("%v: %s", n.Request, n.Reason)
+			w.mu.Unlock()
+		}
 	}
 }
 
@@ -56,6 +71,12 @@ func (w *stateWatch) wait(ctx context.Context, want ASPState, stopped <-chan str
 		case <-stopped:
 			return fmt.Errorf("mxua: %swait for %v: %w", what, want, errDriverClosed)
 		case <-ctx.Done():
+			w.mu.Lock()
+			failure := w.failure
+			w.mu.Unlock()
+			if failure != "" {
+				return fmt.Errorf("mxua: %swait for %v (still %v; last failure: %s): %w", what, want, st, failure, ctx.Err())
+			}
 			return fmt.Errorf("mxua: %swait for %v (still %v): %w", what, want, st, ctx.Err())
 		}
 	}

@@ -171,6 +171,37 @@ func TestCase4OsmoSTPInFrontOfTheSG(t *testing.T) {
 	// After the failover every call completes on the survivor.
 	strict("after", batch("after", 40, 0, nil), 40)
 
+	// The SEP restarts twenty times in a row: each new association comes up
+	// right after the old one closed, often before osmo-stp has seen the
+	// close. osmo-stp then still has the ASP ACTIVE and answers ASP Up with
+	// ERR(Unexpected Message) and ASP Up Ack (D5 in docs/interop.md); the
+	// ASP must reach ACTIVE every time.
+	const restarts = 20
+	restartMark := stp.lineCount()
+	for i := 1; i <= restarts; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), guard)
+		e, err := mxua.DialASP(ctx, mxua.ASPEndpointConfig{
+			Address:   fmt.Sprintf("sctp://%s:%d", hostC, stpM3U),
+			Transport: transport.Config{Profile: prof},
+			ASP:       mxua.ASPConfig{Protocol: mxua.M3UA, RoutingContexts: []uint32{sepRC}},
+		})
+		if err == nil {
+			err = e.WaitState(ctx, mxua.ASPActive)
+			_ = e.Close()
+		}
+		cancel()
+		if err != nil {
+			t.Fatalf("SEP restart %d: %v", i, err)
+		}
+	}
+	early := 0
+	for _, l := range strings.Split(stp.output(), "\n")[restartMark:] {
+		if strings.Contains(l, "before old was closed") {
+			early++
+		}
+	}
+	figure(t, "case 4 SEP restarts: %d of %d ACTIVE; osmo-stp saw %d new associations before the old one closed", restarts, restarts, early)
+
 	// Nothing toward osmo-stp from the kill on: no ERR, NTFY, DUNA, ASP
 	// down or association loss on its ASP "sg".
 	bad := regexp.MustCompile(`(?i)asp-sg.*(ERR|NTFY|DUNA|DAUD|ASP_DOWN|COMM_LOST|connection closed|SHUTDOWN)`)
