@@ -73,6 +73,7 @@ type Action struct {
 	Duration time.Duration
 	Count    int
 	Lost     uint64
+	Resent   uint64
 	Reason   string
 }
 

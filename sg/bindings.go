@@ -50,6 +50,10 @@ type binding struct {
 	unanswered uint32
 	since      time.Time
 	lastUsed   time.Time
+	// sent keeps the first maxResend of those messages: if the PE is lost
+	// before it answers, they go again to the survivor (after the Cookie
+	// Echo), so an IAM or REL a dying GWC never read is not lost.
+	sent []*mxua.Message
 
 	// buf holds messages while echoPending or waiting, in arrival order.
 	buf []*mxua.Message
@@ -135,7 +139,9 @@ func (t *bindingTable) remove(b *binding) {
 	gen := b.gen + 1
 	buf := b.buf[:0]
 	clear(b.buf)
-	*b = binding{gen: gen, buf: buf}
+	sent := b.sent[:0]
+	clear(b.sent)
+	*b = binding{gen: gen, buf: buf, sent: sent}
 	if len(t.free) < 4096 {
 		t.free = append(t.free, b)
 	}
@@ -174,4 +180,16 @@ func (e *pe) takeAll() *binding {
 	h := e.head
 	e.head, e.bindings = nil, 0
 	return h
+}
+
+// maxResend bounds the unanswered messages a binding keeps to send again
+// after a failover: a call or dialogue has a few at most in flight.
+const maxResend = 8
+
+// answered notes that the PE sent a message of b: what it was sent
+// before has been read.
+func (b *binding) answered() {
+	b.unanswered = 0
+	clear(b.sent)
+	b.sent = b.sent[:0]
 }

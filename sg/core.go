@@ -108,9 +108,11 @@ type upPeer struct {
 type Counters struct {
 	FromSS7, ToPool, FromPool, ToSS7 uint64
 	// Failovers counts ACTIVE GWCs lost (association, BEAT, ASP state or
-	// resolution); Lost what they had received but not answered.
+	// resolution); Lost what they had received but not answered; Resent
+	// how many of those went again to the survivor their binding moved to.
 	Failovers uint64
 	Lost      uint64
+	Resent    uint64
 	// Dropped counts messages the SG could not deliver, for every reason
 	// below (each also counted on its own).
 	Dropped          uint64
@@ -368,7 +370,7 @@ func (c *Core) FromPool(now time.Time, proto mxua.Protocol, assoc mxua.AssocID, 
 				b.finished = false
 			}
 			if b.pe == e && e != nil {
-				b.unanswered = 0
+				b.answered()
 			}
 			if bnd.HasPoolTID && !b.hasPoolTID {
 				c.setPoolTID(b, bnd.PoolTID, now)
@@ -422,6 +424,9 @@ func (c *Core) sendBound(now time.Time, b *binding, m *mxua.Message) {
 			b.since = now
 		}
 		b.unanswered++
+		if len(b.sent) < maxResend {
+			b.sent = append(b.sent, m)
+		}
 	}
 	c.sendPE(b.pe, m)
 }
@@ -455,6 +460,35 @@ func (c *Core) hold(b *binding, m *mxua.Message) bool {
 	b.buf = append(b.buf, m)
 	c.buffered++
 	return true
+}
+
+// requeue puts the messages b's lost PE left unanswered at the head of
+// its buffer, ahead of any held since, to go to the survivor; it returns
+// how many. The failover buffer's limits apply: the oldest go, the rest
+// are dropped.
+func (c *Core) requeue(b *binding) int {
+	n := min(len(b.sent), c.cfg.MaxBufferPerBinding-len(b.buf), c.cfg.MaxBuffered-c.buffered)
+	if n < 0 {
+		n = 0
+	}
+	if over := len(b.sent) - n; over > 0 {
+		c.cnt.BufferFull += uint64(over)
+		c.discard(nil, over, "failover buffer full")
+	}
+	if n == 0 {
+		b.answered()
+		return 0
+	}
+	if len(b.buf) == 0 {
+		// The usual case (a bound binding holds nothing): swap arrays.
+		clear(b.sent[n:])
+		b.buf, b.sent = b.sent[:n], b.buf[:0]
+	} else {
+		b.buf = append(append(make([]*mxua.Message, 0, n+len(b.buf)), b.sent[:n]...), b.buf...)
+		b.answered()
+	}
+	c.buffered += n
+	return n
 }
 
 // flush sends what b held, in arrival order, to its (new) PE.
@@ -675,7 +709,9 @@ func (c *Core) Resolved(now time.Time, handle string, elems []wire.PoolElement, 
 // gone removes a PE the registrar no longer lists.
 func (c *Core) gone(now time.Time, e *pe) {
 	if e.state == peActive {
-		c.inactive(now, e, "gone from the pool's handle resolution")
+		// Its ASP is still ACTIVE until the association closes and may
+		// yet answer: nothing is sent twice.
+		c.inactive(now, e, "gone from the pool's handle resolution", false)
 	}
 	if e.state == peConnected {
 		delete(c.peByAssoc, assocKey{e.pool.cfg.Protocol, e.assoc})
@@ -744,7 +780,10 @@ func (c *Core) ASPState(now time.Time, proto mxua.Protocol, assoc mxua.AssocID, 
 		c.announce(e.pool)
 		c.assignWaiting(now, e.pool)
 	case st != mxua.ASPActive && e.state == peActive:
-		c.inactive(now, e, "ASP left ASP-ACTIVE ("+st.String()+")")
+		// An ASP that left ASP-ACTIVE sends no more traffic, and its
+		// SGP would not take it (RFC 4666 4.3.4): what it was sent is
+		// sent again.
+		c.inactive(now, e, "ASP left ASP-ACTIVE ("+st.String()+")", true)
 	}
 	return c.out
 }
@@ -775,7 +814,7 @@ func (c *Core) Disconnected(now time.Time, proto mxua.Protocol, assoc mxua.Assoc
 
 func (c *Core) disconnected(now time.Time, e *pe, reason string, unreachable bool) {
 	if e.state == peActive {
-		c.inactive(now, e, reason)
+		c.inactive(now, e, reason, true)
 	}
 	if e.state != peConnected {
 		return
@@ -787,15 +826,16 @@ func (c *Core) disconnected(now time.Time, e *pe, reason string, unreachable boo
 	}
 }
 
-// inactive takes an ACTIVE PE out of selection and moves its bindings.
-func (c *Core) inactive(now time.Time, e *pe, reason string) {
+// inactive takes an ACTIVE PE out of selection and moves its bindings;
+// with resend, the messages it left unanswered go to the survivors too.
+func (c *Core) inactive(now time.Time, e *pe, reason string, resend bool) {
 	p := e.pool
 	e.state = peConnected
 	p.deactivate(e)
 	e.failures++
 	c.cnt.Failovers++
 	var moved int
-	var lost uint64
+	var lost, resent uint64
 	var oldest time.Time
 	for b := e.takeAll(); b != nil; {
 		next := b.next
@@ -805,14 +845,18 @@ func (c *Core) inactive(now time.Time, e *pe, reason string) {
 			if oldest.IsZero() || b.since.Before(oldest) {
 				oldest = b.since
 			}
-			b.unanswered = 0
+			if resend {
+				resent += uint64(c.requeue(b))
+			}
 		}
+		b.answered()
 		moved++
 		c.rehome(now, b)
 		b = next
 	}
 	e.lost += lost
 	c.cnt.Lost += lost
+	c.cnt.Resent += resent
 	var d time.Duration
 	if lost > 0 {
 		d = now.Sub(oldest)
@@ -821,7 +865,7 @@ func (c *Core) inactive(now time.Time, e *pe, reason string) {
 		}
 		c.ftimes = append(c.ftimes, d)
 	}
-	c.out = append(c.out, Action{Kind: ActFailover, Pool: p.cfg.Handle, PE: e.id, Count: moved, Lost: lost, Duration: d, Reason: reason})
+	c.out = append(c.out, Action{Kind: ActFailover, Pool: p.cfg.Handle, PE: e.id, Count: moved, Lost: lost, Resent: resent, Duration: d, Reason: reason})
 	c.announce(p)
 }
 

@@ -174,8 +174,9 @@ func TestCoreStickinessPerSLS(t *testing.T) {
 }
 
 // TestCoreFailoverBufferOrder: when a GWC is lost, each binding moves to
-// a survivor; one with call state gets its Cookie Echo first, and its
-// messages that arrive meanwhile wait and follow the echo in order.
+// a survivor; one with call state gets its Cookie Echo first, then what
+// the lost GWC left unanswered, then the messages that arrived meanwhile,
+// in order.
 func TestCoreFailoverBufferOrder(t *testing.T) {
 	h := newHarness(t, nil)
 	h.up(11, 22)
@@ -185,7 +186,8 @@ func TestCoreFailoverBufferOrder(t *testing.T) {
 		h.fromSS7(isupData(mxua.FromSS7, cic, isup.MsgIAM))
 	}
 	h.fromPool(11, isupData(mxua.FromPool, 1, isup.MsgACM))
-	if a, _ := h.fromSS7(isupData(mxua.FromSS7, 1, msgSUS)); a != 11 {
+	sus := isupData(mxua.FromSS7, 1, msgSUS)
+	if a, _ := h.fromSS7(sus); a != 11 {
 		t.Fatalf("setup: CIC 1 should be on 11, is on %d", a)
 	}
 	h.cookie(11, circuitKey(1), "call-1-answered")
@@ -197,7 +199,7 @@ func TestCoreFailoverBufferOrder(t *testing.T) {
 		t.Fatalf("no Endpoint Unreachable: %v", acts)
 	}
 	fo := only(acts, ActFailover)
-	if len(fo) != 1 || fo[0].Count != 2 || fo[0].Lost != 2 || fo[0].Duration != 300*time.Millisecond {
+	if len(fo) != 1 || fo[0].Count != 2 || fo[0].Lost != 2 || fo[0].Resent != 2 || fo[0].Duration != 300*time.Millisecond {
 		// CIC 1: SUS unanswered (ACM answered the IAM, then SUS went);
 		// CIC 3: IAM unanswered.
 		t.Fatalf("failover note: %v", fo)
@@ -224,8 +226,8 @@ func TestCoreFailoverBufferOrder(t *testing.T) {
 	if a, _ := h.fromSS7(m2); a != 0 {
 		t.Fatal("RLC sent before the Cookie Echo went out")
 	}
-	if st := h.c.Stats(); st.Buffered != 2 {
-		t.Fatalf("buffered %d, want 2", st.Buffered)
+	if st := h.c.Stats(); st.Buffered != 4 {
+		t.Fatalf("buffered %d, want 4 (CIC 1: SUS, REL, RLC; CIC 3: IAM)", st.Buffered)
 	}
 	// An echo reported for another association is ignored.
 	if acts := h.c.EchoDone(h.now, mxua.M3UA, 11, circuitKey(1), nil); len(acts) != 0 {
@@ -233,12 +235,12 @@ func TestCoreFailoverBufferOrder(t *testing.T) {
 	}
 	acts = copyActs(h.c.EchoDone(h.now, mxua.M3UA, 22, circuitKey(1), nil))
 	sends := only(acts, ActSendPE)
-	if len(sends) != 2 || sends[0].Msg != m1 || sends[1].Msg != m2 || sends[0].Assoc != 22 {
-		t.Fatalf("buffered messages should follow the echo in order: %v", acts)
+	if len(sends) != 3 || sends[0].Msg != sus || sends[1].Msg != m1 || sends[2].Msg != m2 || sends[0].Assoc != 22 {
+		t.Fatalf("the unanswered SUS, then the held messages, should follow the echo in order: %v", acts)
 	}
 	// RLC ended the call once flushed.
 	st := h.c.Stats()
-	if st.Bindings != 2 || st.Buffered != 0 || st.Lost != 2 || st.Failovers != 1 || st.Rehomed != 2 || st.CookieEchoes != 2 {
+	if st.Bindings != 2 || st.Buffered != 1 || st.Lost != 2 || st.Resent != 2 || st.Failovers != 1 || st.Rehomed != 2 || st.CookieEchoes != 2 {
 		t.Fatalf("after flush: bindings=%d buffered=%d %+v", st.Bindings, st.Buffered, st.Counters)
 	}
 	if len(st.FailoverTimes) != 1 || st.FailoverTimes[0] != 300*time.Millisecond {
@@ -321,11 +323,11 @@ func TestCoreFailoverHoldExpires(t *testing.T) {
 	}
 	h.advance(time.Millisecond)
 	acts := copyActs(h.c.Tick(h.now))
-	if d := only(acts, ActDiscard); len(d) != 1 || d[0].Count != 2 {
-		t.Fatalf("want the 2 held messages discarded: %v", acts)
+	if d := only(acts, ActDiscard); len(d) != 1 || d[0].Count != 3 {
+		t.Fatalf("want the 3 held messages (the unanswered IAM, REL, RLC) discarded: %v", acts)
 	}
 	st := h.c.Stats()
-	if st.HoldExpired != 2 || st.Dropped != 2 || st.Bindings != 0 || st.Buffered != 0 || st.Lost != 1 {
+	if st.HoldExpired != 3 || st.Dropped != 3 || st.Bindings != 0 || st.Buffered != 0 || st.Lost != 1 || st.Resent != 1 {
 		t.Fatalf("%+v bindings=%d buffered=%d", st.Counters, st.Bindings, st.Buffered)
 	}
 }
@@ -482,6 +484,10 @@ func TestCoreBoundedMemory(t *testing.T) {
 	st := h.c.Stats()
 	if st.Bindings != 4 || st.BindingsFull != 2 || st.Unbound != 2 {
 		t.Fatalf("limit: bindings=%d %+v", st.Bindings, st.Counters)
+	}
+	// Answered: nothing to send again after the failover.
+	for cic := uint16(0); cic < 4; cic++ {
+		h.fromPool(11, isupData(mxua.FromPool, cic, isup.MsgACM))
 	}
 	h.c.Disconnected(h.now, mxua.M3UA, 11, "gone", true)
 	for range 3 {
@@ -735,5 +741,77 @@ func TestCoreSUADialogue(t *testing.T) {
 	}
 	if st := h.c.Stats(); st.Bindings != 1 || st.TIDs != 0 {
 		t.Fatalf("bindings=%d tids=%d", st.Bindings, st.TIDs)
+	}
+}
+
+// TestCoreResendsUnansweredToSurvivor: what a lost GWC was sent and never
+// answered goes to the survivor its binding moves to (at once without call
+// state), when the GWC can no longer answer it: its association ended or
+// its ASP left ASP-ACTIVE. A GWC that only left the handle resolution may
+// still answer before its association closes: nothing is sent twice then.
+// The failover buffer's limits apply.
+func TestCoreResendsUnansweredToSurvivor(t *testing.T) {
+	lose := map[string]func(h *harness) []Action{
+		"association ended": func(h *harness) []Action {
+			return copyActs(h.c.Disconnected(h.now, mxua.M3UA, 11, "gone", true))
+		},
+		"ASP inactive": func(h *harness) []Action {
+			return copyActs(h.c.ASPState(h.now, mxua.M3UA, 11, mxua.ASPInactive))
+		},
+		"left the resolution": func(h *harness) []Action {
+			return copyActs(h.c.Resolved(h.now, tPool, []wire.PoolElement{element(22)}, wire.PolicyRoundRobin, false))
+		},
+	}
+	for name, f := range lose {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, nil)
+			h.up(11)
+			iam := isupData(mxua.FromSS7, 1, isup.MsgIAM)
+			h.fromSS7(iam)                                    // unanswered
+			h.fromSS7(isupData(mxua.FromSS7, 2, isup.MsgIAM)) // answered below
+			h.fromPool(11, isupData(mxua.FromPool, 2, isup.MsgACM))
+			h.up(22)
+			acts := f(h)
+			fo := only(acts, ActFailover)
+			sends := only(acts, ActSendPE)
+			st := h.c.Stats()
+			if name == "left the resolution" {
+				if len(fo) != 1 || fo[0].Lost != 1 || fo[0].Resent != 0 || len(sends) != 0 || st.Resent != 0 || st.Buffered != 0 {
+					t.Fatalf("want the IAM counted lost and not sent again: %v, %+v", acts, st.Counters)
+				}
+				return
+			}
+			if len(fo) != 1 || fo[0].Lost != 1 || fo[0].Resent != 1 || st.Resent != 1 || st.Buffered != 0 {
+				t.Fatalf("failover: %v, %+v", fo, st.Counters)
+			}
+			if len(sends) != 1 || sends[0].Msg != iam || sends[0].Assoc != 22 {
+				t.Fatalf("want the unanswered IAM (only) sent to the survivor: %v", acts)
+			}
+			// Unanswered on the survivor now: it goes again if that one is
+			// lost too, and an answer clears it.
+			h.fromPool(22, isupData(mxua.FromPool, 1, isup.MsgACM))
+			acts = copyActs(h.c.Disconnected(h.now, mxua.M3UA, 22, "gone", true))
+			if fo := only(acts, ActFailover); len(fo) != 1 || fo[0].Resent != 0 {
+				t.Fatalf("answered on the survivor, yet sent again: %v", acts)
+			}
+		})
+	}
+
+	// Limits: at most maxResend per binding; the buffer's total bound
+	// while the bindings wait for a survivor.
+	h := newHarness(t, func(c *CoreConfig) { c.MaxBuffered = maxResend + 1 })
+	h.up(11)
+	for range maxResend + 2 {
+		h.fromSS7(isupData(mxua.FromSS7, 1, msgSUS))
+	}
+	h.fromSS7(isupData(mxua.FromSS7, 2, isup.MsgIAM))
+	h.fromSS7(isupData(mxua.FromSS7, 3, isup.MsgIAM))
+	h.c.Disconnected(h.now, mxua.M3UA, 11, "gone", true)
+	st := h.c.Stats()
+	if st.Lost != maxResend+4 || st.Resent != maxResend+1 || st.BufferFull != 1 || st.Buffered != maxResend+1 {
+		t.Fatalf("limits: buffered %d, %+v", st.Buffered, st.Counters)
+	}
+	if sent := only(h.up(22), ActSendPE); len(sent) != maxResend+1 {
+		t.Fatalf("the newcomer got %d, want the %d held", len(sent), maxResend+1)
 	}
 }

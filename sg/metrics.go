@@ -61,7 +61,7 @@ type collector struct {
 	stats func() Stats
 	hist  prometheus.Histogram // nil: no histogram
 
-	messages, peerMessages, failovers, lost, dropped, bindings, poolSize,
+	messages, peerMessages, failovers, lost, resent, dropped, bindings, poolSize,
 	buffered, cookies, rehomed, gwcFailures, congested, bindingEvents *prometheus.Desc
 }
 
@@ -74,6 +74,7 @@ func newCollector(stats func() Stats, hist prometheus.Histogram) *collector {
 		peerMessages:  d("peer_messages_total", "Messages from (in) and to (out) each GWC and upstream ASP.", "side", "pool", "peer", "direction"),
 		failovers:     d("failovers_total", "ACTIVE GWCs lost (association, BEAT, ASP state or resolution)."),
 		lost:          d("lost_messages_total", "Messages lost GWCs had received but not answered."),
+		resent:        d("resent_messages_total", "Messages lost GWCs had left unanswered, sent again to the survivors."),
 		dropped:       d("dropped_messages_total", "Messages the SG could not deliver, by reason.", "reason"),
 		bindings:      d("bindings", "Bindings (calls, dialogues, SLS) per GWC.", "pool", "peer"),
 		poolSize:      d("pool_size", "GWCs per pool: known from resolution, ASP-ACTIVE.", "pool", "state"),
@@ -88,7 +89,7 @@ func newCollector(stats func() Stats, hist prometheus.Histogram) *collector {
 
 // Describe sends every descriptor, so the registry checks each scrape.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.messages, c.peerMessages, c.failovers, c.lost, c.dropped, c.bindings,
+	for _, d := range []*prometheus.Desc{c.messages, c.peerMessages, c.failovers, c.lost, c.resent, c.dropped, c.bindings,
 		c.poolSize, c.buffered, c.cookies, c.rehomed, c.gwcFailures, c.congested, c.bindingEvents} {
 		ch <- d
 	}
@@ -134,6 +135,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(c.failovers, st.Failovers)
 	counter(c.lost, st.Lost)
+	counter(c.resent, st.Resent)
 	for _, d := range []struct {
 		reason string
 		v      uint64

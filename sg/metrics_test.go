@@ -67,6 +67,7 @@ func wantSeries(st Stats) map[string]float64 {
 	}
 	set("failovers_total", float64(st.Failovers))
 	set("lost_messages_total", float64(st.Lost))
+	set("resent_messages_total", float64(st.Resent))
 	for reason, v := range map[string]uint64{"no_route": st.NoRoute, "protocol_mismatch": st.ProtocolMismatch, "no_gwc": st.NoPE,
 		"buffer_full": st.BufferFull, "hold_expired": st.HoldExpired, "send_failed": st.SendFailures, "upstream": st.UpstreamDropped,
 		"slow_queue_full": st.SlowDropped} {

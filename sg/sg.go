@@ -540,7 +540,7 @@ func (s *SG) exec(acts []Action) {
 				s.hist.observe(a.Duration)
 			}
 			s.log.Warn("GWC lost: bindings moved", zap.String("pool", a.Pool), zap.Stringer("pe", a.PE), zap.String("reason", a.Reason),
-				zap.Int("bindings", a.Count), zap.Uint64("unanswered", a.Lost), zap.Duration("failover_time", a.Duration))
+				zap.Int("bindings", a.Count), zap.Uint64("unanswered", a.Lost), zap.Uint64("resent", a.Resent), zap.Duration("failover_time", a.Duration))
 		case ActDiscard:
 			if s.log.Core().Enabled(zapcore.DebugLevel) {
 				s.log.Debug("messages dropped", zap.Int("count", a.Count), zap.String("reason", a.Reason))
