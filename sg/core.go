@@ -648,6 +648,10 @@ func (c *Core) Cookie(now time.Time, proto mxua.Protocol, assoc mxua.AssocID, ck
 		return c.out
 	}
 	b.lastUsed = now
+	// The state is what the GWC made of the messages it read: a
+	// survivor restoring it must not get them again (the GWC's answer
+	// may still be queued behind the cookie, or die with it).
+	b.answered()
 	if len(bc.State) == 0 {
 		// Nothing left to restore; the closing message (or, after a
 		// short linger, the sweep) ends the binding.

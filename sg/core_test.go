@@ -186,12 +186,16 @@ func TestCoreFailoverBufferOrder(t *testing.T) {
 		h.fromSS7(isupData(mxua.FromSS7, cic, isup.MsgIAM))
 	}
 	h.fromPool(11, isupData(mxua.FromPool, 1, isup.MsgACM))
+	h.cookie(11, circuitKey(1), "call-1-answered")
+	h.cookie(11, circuitKey(3), "call-3-ringing")
+	// Sent after the cookies, so unanswered: SUS on CIC 1 and 3.
 	sus := isupData(mxua.FromSS7, 1, msgSUS)
 	if a, _ := h.fromSS7(sus); a != 11 {
 		t.Fatalf("setup: CIC 1 should be on 11, is on %d", a)
 	}
-	h.cookie(11, circuitKey(1), "call-1-answered")
-	h.cookie(11, circuitKey(3), "call-3-ringing")
+	if a, _ := h.fromSS7(isupData(mxua.FromSS7, 3, msgSUS)); a != 11 {
+		t.Fatalf("setup: CIC 3 should be on 11, is on %d", a)
+	}
 	h.advance(300 * time.Millisecond)
 
 	acts := copyActs(h.c.Disconnected(h.now, mxua.M3UA, 11, "peer dead", true))
@@ -200,8 +204,7 @@ func TestCoreFailoverBufferOrder(t *testing.T) {
 	}
 	fo := only(acts, ActFailover)
 	if len(fo) != 1 || fo[0].Count != 2 || fo[0].Lost != 2 || fo[0].Resent != 2 || fo[0].Duration != 300*time.Millisecond {
-		// CIC 1: SUS unanswered (ACM answered the IAM, then SUS went);
-		// CIC 3: IAM unanswered.
+		// CIC 1 and 3: SUS unanswered (their cookies came before).
 		t.Fatalf("failover note: %v", fo)
 	}
 	echoes := only(acts, ActCookieEcho)
@@ -227,7 +230,7 @@ func TestCoreFailoverBufferOrder(t *testing.T) {
 		t.Fatal("RLC sent before the Cookie Echo went out")
 	}
 	if st := h.c.Stats(); st.Buffered != 4 {
-		t.Fatalf("buffered %d, want 4 (CIC 1: SUS, REL, RLC; CIC 3: IAM)", st.Buffered)
+		t.Fatalf("buffered %d, want 4 (CIC 1: SUS, REL, RLC; CIC 3: SUS)", st.Buffered)
 	}
 	// An echo reported for another association is ignored.
 	if acts := h.c.EchoDone(h.now, mxua.M3UA, 11, circuitKey(1), nil); len(acts) != 0 {
@@ -770,6 +773,10 @@ func TestCoreResendsUnansweredToSurvivor(t *testing.T) {
 			h.fromSS7(iam)                                    // unanswered
 			h.fromSS7(isupData(mxua.FromSS7, 2, isup.MsgIAM)) // answered below
 			h.fromPool(11, isupData(mxua.FromPool, 2, isup.MsgACM))
+			// A cookie says the GWC read the IAM, even when its ACM never
+			// comes: a survivor restoring that state gets no IAM again.
+			h.fromSS7(isupData(mxua.FromSS7, 3, isup.MsgIAM))
+			h.cookie(11, circuitKey(3), "call-3-ringing")
 			h.up(22)
 			acts := f(h)
 			fo := only(acts, ActFailover)
@@ -787,9 +794,19 @@ func TestCoreResendsUnansweredToSurvivor(t *testing.T) {
 			if len(sends) != 1 || sends[0].Msg != iam || sends[0].Assoc != 22 {
 				t.Fatalf("want the unanswered IAM (only) sent to the survivor: %v", acts)
 			}
+			if echo := only(acts, ActCookieEcho); len(echo) != 1 || echo[0].Key != circuitKey(3) {
+				t.Fatalf("want CIC 3 restored by Cookie Echo: %v", acts)
+			}
+			if a, _ := h.fromSS7(isupData(mxua.FromSS7, 3, isup.MsgREL)); a != 0 {
+				t.Fatal("CIC 3's REL went before its echo")
+			}
+			if s := only(copyActs(h.c.EchoDone(h.now, mxua.M3UA, 22, circuitKey(3), nil)), ActSendPE); len(s) != 1 {
+				t.Fatalf("after CIC 3's echo want its REL only (no IAM again): %v", s)
+			}
 			// Unanswered on the survivor now: it goes again if that one is
 			// lost too, and an answer clears it.
 			h.fromPool(22, isupData(mxua.FromPool, 1, isup.MsgACM))
+			h.fromPool(22, isupData(mxua.FromPool, 3, isup.MsgRLC))
 			acts = copyActs(h.c.Disconnected(h.now, mxua.M3UA, 22, "gone", true))
 			if fo := only(acts, ActFailover); len(fo) != 1 || fo[0].Resent != 0 {
 				t.Fatalf("answered on the survivor, yet sent again: %v", acts)
