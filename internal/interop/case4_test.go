@@ -158,7 +158,7 @@ func TestCase4OsmoSTPInFrontOfTheSG(t *testing.T) {
 	strict("before", batch("before", 60, 0, nil), 60)
 	// A GWC dies while calls are in progress: the SG hands its calls to
 	// the survivor; osmo-stp must see nothing of it. Calls the dead GWC
-	// held unanswered may be lost over kernel SCTP today (D4 in
+	// held unanswered may still be lost over kernel SCTP, rarely (D4 in
 	// docs/interop.md): they are reported, not failed here.
 	killMark := stp.lineCount()
 	during := batch("kill", 100, 2*time.Second, func() { gwcs[0].kill() })
