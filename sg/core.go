@@ -109,7 +109,8 @@ type Counters struct {
 	FromSS7, ToPool, FromPool, ToSS7 uint64
 	// Failovers counts ACTIVE GWCs lost (association, BEAT, ASP state or
 	// resolution); Lost what they had received but not answered; Resent
-	// how many of those went again to the survivor their binding moved to.
+	// how many of those were queued again for the survivor their binding
+	// moved to (sent after its Cookie Echo, or when one becomes ACTIVE).
 	Failovers uint64
 	Lost      uint64
 	Resent    uint64

@@ -74,7 +74,7 @@ func newCollector(stats func() Stats, hist prometheus.Histogram) *collector {
 		peerMessages:  d("peer_messages_total", "Messages from (in) and to (out) each GWC and upstream ASP.", "side", "pool", "peer", "direction"),
 		failovers:     d("failovers_total", "ACTIVE GWCs lost (association, BEAT, ASP state or resolution)."),
 		lost:          d("lost_messages_total", "Messages lost GWCs had received but not answered."),
-		resent:        d("resent_messages_total", "Messages lost GWCs had left unanswered, sent again to the survivors."),
+		resent:        d("resent_messages_total", "Messages lost GWCs had left unanswered, queued again for the survivors."),
 		dropped:       d("dropped_messages_total", "Messages the SG could not deliver, by reason.", "reason"),
 		bindings:      d("bindings", "Bindings (calls, dialogues, SLS) per GWC.", "pool", "peer"),
 		poolSize:      d("pool_size", "GWCs per pool: known from resolution, ASP-ACTIVE.", "pool", "state"),
