@@ -143,6 +143,8 @@ func newASPEndpoint(cfg ASPEndpointConfig) (*ASPEndpoint, error) {
 	e := &ASPEndpoint{cfg: cfg, asp: asp, tcfg: tcfg, ended: make(chan struct{})}
 	e.d = newDriver(cfg.ASP.Protocol, asp, cfg.Logger, cfg.SendQueue)
 	e.d.after = e.snapshot
+	// Requests fail on timers and ERRs only: traffic steps need no look.
+	e.d.afterControl = func() { e.state.noteFailures(e.d.pending) }
 	e.d.deliverFast = e.deliverFast
 	e.redialCtx, e.redialCancel = context.WithCancel(context.Background())
 	return e, nil
@@ -168,7 +170,6 @@ func (e *ASPEndpoint) Done() <-chan struct{} { return e.ended }
 func (e *ASPEndpoint) snapshot() {
 	st := e.asp.State()
 	e.state.set(st)
-	e.state.noteFailures(e.d.pending)
 	var c *conn
 	if st == ASPActive {
 		c = e.d.assocs[aspAssoc]

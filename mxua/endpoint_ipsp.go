@@ -97,6 +97,7 @@ func startIPSP(ctx context.Context, cfg IPSPEndpointConfig,
 	e := &IPSPEndpoint{ipsp: core, l: l}
 	e.d = newDriver(cfg.IPSP.Protocol, core, cfg.Logger, cfg.SendQueue)
 	e.d.after = e.snapshot
+	e.d.afterControl = func() { e.state.noteFailures(e.d.pending) }
 	go e.d.run()
 	if l != nil {
 		// Refuse further associations: one IPSP link per endpoint.
@@ -123,7 +124,6 @@ func startIPSP(ctx context.Context, cfg IPSPEndpointConfig,
 
 func (e *IPSPEndpoint) snapshot() {
 	e.state.set(e.ipsp.State())
-	e.state.noteFailures(e.d.pending)
 }
 
 // State returns the link state as IPSP.State defines it.
