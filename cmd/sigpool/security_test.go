@@ -130,13 +130,7 @@ func TestSecureSGAndGWCFromFlags(t *testing.T) {
 	if scfg.Capture, err = openCapture(pcap); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	s, err := sg.Start(ctx, scfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	ctx, s := startTestSG(t, scfg)
 	gwcFor := func(name string, tls bool) gwc.Config {
 		f := gwcFile{Registrars: s.RegistrarAddrs(), Listen: "tcp://127.0.0.1:0", Pool: "gwc", Policy: "roundrobin", Profile: "carrier",
 			Protocol: "m3ua", Capacity: 10, LogLevel: "warn"}
@@ -249,13 +243,7 @@ func TestGWCAuthorizesSGs(t *testing.T) {
 	dir := labCerts(t, "sg-1", "gwc-1", "rogue-1")
 	scfg := secureSGConfig(t, dir)
 	policy := filepath.Join(dir, "policy.yaml")
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	s, err := sg.Start(ctx, scfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	ctx, s := startTestSG(t, scfg)
 	gcfg, _, err := gwcConfig(gwcFile{Registrars: s.RegistrarAddrs(), Listen: "tcp://127.0.0.1:0", Pool: "gwc", Policy: "roundrobin",
 		Profile: "carrier", Protocol: "m3ua", Capacity: 10, LogLevel: "warn", Authz: policy,
 		TLSCert: filepath.Join(dir, "gwc-1.crt"), TLSKey: filepath.Join(dir, "gwc-1.key"), TLSCA: filepath.Join(dir, "ca.crt")})
@@ -297,4 +285,18 @@ func TestGWCAuthorizesSGs(t *testing.T) {
 		Policy: "roundrobin", Profile: "carrier", Protocol: "m3ua", Capacity: 10, LogLevel: "warn", Authz: policy}); err == nil || !strings.Contains(err.Error(), "--authz needs") {
 		t.Fatalf("--authz without TLS: %v", err)
 	}
+}
+
+// startTestSG starts an SG for a test of at most 20 s; it is closed when
+// the test ends.
+func startTestSG(t *testing.T, scfg sg.Config) (context.Context, *sg.SG) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	t.Cleanup(cancel)
+	s, err := sg.Start(ctx, scfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return ctx, s
 }
