@@ -29,6 +29,11 @@ type ASPConfig struct {
 	// and a new association (the endpoint redials) starts over toward the
 	// same target. Off: the ASP stays where it is until the next request.
 	AbortUnanswered bool
+	// RetryRefused, when set, tries a request the SGP refused with an ERR
+	// (Management Blocking, an unknown routing context) again after that
+	// long, toward the same target: an SGP unblocks an ASP without telling
+	// it. Zero: the ASP stays where it is until the next request.
+	RetryRefused time.Duration
 	// AuditInterval, if set, sends DAUD for destinations reported
 	// unavailable, restricted or congested at that period.
 	AuditInterval time.Duration
@@ -65,6 +70,9 @@ type ASP struct {
 	target    ASPState
 	pending   *Message // the request awaiting its ack
 	attempts  int
+	// retryTarget is the target a refused request is tried toward again
+	// when TimerRetry fires (RetryRefused); ASPDown: no retry pending.
+	retryTarget ASPState
 	as        map[uint32]ASState // AS states learned from NTFY (key: RC, 0 without one)
 	dests     DestinationTable
 	// Routing key management (asp_rkm.go): queued REG/DEREG REQs, the
@@ -163,8 +171,19 @@ func (a *ASP) Step(now time.Time, ev Event) []Action {
 }
 
 func (a *ASP) request(out *[]Action, now time.Time, target ASPState) {
+	a.cancelRetry(out)
 	a.target = target
 	a.drive(out, now)
+}
+
+func (a *ASP) retryTimer() TimerID { return TimerID{Kind: TimerRetry, Assoc: a.assoc} }
+
+// cancelRetry drops a pending retry of a refused request.
+func (a *ASP) cancelRetry(out *[]Action) {
+	if a.retryTarget != ASPDown {
+		a.retryTarget = ASPDown
+		a.timers.cancel(out, a.retryTimer())
+	}
 }
 
 func (a *ASP) send(out *[]Action, m *Message) {
@@ -225,6 +244,11 @@ func (a *ASP) setState(out *[]Action, st ASPState, reason string) {
 func (a *ASP) lost(out *[]Action, reason string) {
 	a.connected = false
 	a.settle(out)
+	if a.retryTarget != ASPDown {
+		// A new association starts over toward it at once.
+		a.target = a.retryTarget
+		a.cancelRetry(out)
+	}
 	a.rkmLost(out)
 	a.beat.stop(out, a.timers, a.assoc)
 	a.timers.cancel(out, TimerID{Kind: TimerAudit, Assoc: a.assoc})
@@ -269,6 +293,11 @@ func (a *ASP) timer(out *[]Action, now time.Time, id TimerID) {
 		a.audit(out, now)
 	case TimerRKM:
 		a.rkmTimeout(out, now)
+	case TimerRetry:
+		if a.retryTarget != ASPDown {
+			a.target, a.retryTarget = a.retryTarget, ASPDown
+			a.drive(out, now)
+		}
 	}
 }
 
@@ -357,6 +386,10 @@ func (a *ASP) message(out *[]Action, now time.Time, m *Message) {
 		if a.pending != nil && ackRefused(m.ErrorCode) && m.ErrorCode != ErrUnexpectedMessage {
 			req := a.pending.Kind
 			a.settle(out)
+			if a.cfg.RetryRefused > 0 && a.target != a.state && a.target != ASPDown {
+				a.retryTarget = a.target
+				a.timers.set(out, a.retryTimer(), now.Add(a.cfg.RetryRefused))
+			}
 			a.target = a.state
 			*out = append(*out, Notify{Kind: NotifyRequestFailed, Assoc: a.assoc, Request: req, ASP: a.state, Msg: m,
 				Reason: fmt.Sprintf("ERR %#x", uint32(m.ErrorCode))})

@@ -531,3 +531,43 @@ func TestRFC4666_Sim_OverrideFailoverNoMessageLost(t *testing.T) {
 		t.Fatalf("AS %v ASP2 %v", sgp.ASState(10), sgp.ASPState(2))
 	}
 }
+
+// With RetryRefused, a request the SGP refused by ERR is asked again after
+// that long, toward the same target; a request of the user in between
+// replaces it, and an association lost meanwhile starts over toward it.
+func TestASPRetriesRefusedRequest(t *testing.T) {
+	a, r := aspRig(t, func(c *ASPConfig) { c.RetryRefused = 5 * time.Second })
+	refuse := func() []Action {
+		e := mkMsg(KindERR)
+		e.ErrorCode = ErrRefusedManagementBlocking
+		return r.in(1, e)
+	}
+	wantKinds(t, sentTo(r.step(AssocUp{Assoc: 1, Streams: 4}), 1), KindASPUP)
+	if f := notifies(refuse(), NotifyRequestFailed); len(f) != 1 || f[0].Request != KindASPUP {
+		t.Fatalf("refusal: %+v", f)
+	}
+	r.take()
+	r.advance(5*time.Second - time.Millisecond)
+	if got := sentTo(r.take(), 1); len(got) != 0 {
+		t.Fatalf("asked again early: %v", kindsOf(got))
+	}
+	r.advance(time.Millisecond)
+	wantKinds(t, sentTo(r.take(), 1), KindASPUP)
+	// Up now; ASP Active refused, then the association is lost while the
+	// retry waits: the next association goes all the way up at once.
+	wantKinds(t, sentTo(r.in(1, mkMsg(KindASPUPAck)), 1), KindASPAC)
+	refuse()
+	r.step(AssocDown{Assoc: 1})
+	wantKinds(t, sentTo(r.step(AssocUp{Assoc: 1, Streams: 4}), 1), KindASPUP)
+	wantKinds(t, sentTo(r.in(1, mkMsg(KindASPUPAck)), 1), KindASPAC)
+	refuse()
+	// The user asks for ASP-DOWN: no retry of ASP Active any more.
+	wantKinds(t, sentTo(r.step(ASPDownRequest{}), 1), KindASPDN)
+	r.in(1, mkMsg(KindASPDNAck))
+	r.take()
+	r.advance(time.Minute)
+	if got := sentTo(r.take(), 1); len(got) != 0 || a.State() != ASPDown {
+		t.Fatalf("after the user's down request: sent %v, state %v", kindsOf(got), a.State())
+	}
+	// Without RetryRefused a refusal is final (TestRFC4666_4_3_4_1_AbortUnanswered).
+}

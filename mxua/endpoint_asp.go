@@ -59,6 +59,10 @@ type ASPEndpoint struct {
 	fast atomic.Pointer[aspTarget] // set while ACTIVE: Send's path around the loop
 }
 
+// DefaultRetryRefused is how long a dialing ASP endpoint waits before it
+// asks again for an ASP Up or ASP Active the SGP refused.
+const DefaultRetryRefused = 10 * time.Second
+
 // aspAssoc is the AssocID of the endpoint's association: there is only ever
 // one at a time, and the core keeps its target across redials.
 const aspAssoc AssocID = 1
@@ -73,6 +77,11 @@ func DialASP(ctx context.Context, cfg ASPEndpointConfig) (*ASPEndpoint, error) {
 	// An SGP that answers neither ASP Up nor ASP Active gets a new
 	// association rather than silence for good.
 	cfg.ASP.AbortUnanswered = cfg.ASP.AbortUnanswered || cfg.Redial > 0
+	// One that refuses them (management blocking) is asked again now and
+	// then, as it may unblock the ASP without telling it.
+	if cfg.ASP.RetryRefused == 0 && cfg.Redial > 0 {
+		cfg.ASP.RetryRefused = DefaultRetryRefused
+	}
 	e, err := newASPEndpoint(cfg)
 	if err != nil {
 		return nil, err

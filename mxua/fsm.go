@@ -108,6 +108,7 @@ const (
 	TimerRecovery                      // T(r): AS-PENDING recovery
 	TimerAudit                         // periodic DAUD for unavailable destinations
 	TimerRKM                           // T(ack) of an ASP's REG REQ / DEREG REQ
+	TimerRetry                         // retry of a refused ASP request (ASPConfig.RetryRefused)
 )
 
 func (k TimerKind) String() string {
@@ -122,6 +123,8 @@ func (k TimerKind) String() string {
 		return "T(audit)"
 	case TimerRKM:
 		return "T(rkm)"
+	case TimerRetry:
+		return "T(retry)"
 	}
 	return fmt.Sprintf("timer(%d)", uint8(k))
 }
