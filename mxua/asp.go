@@ -73,8 +73,8 @@ type ASP struct {
 	// retryTarget is the target a refused request is tried toward again
 	// when TimerRetry fires (RetryRefused); ASPDown: no retry pending.
 	retryTarget ASPState
-	as        map[uint32]ASState // AS states learned from NTFY (key: RC, 0 without one)
-	dests     DestinationTable
+	as          map[uint32]ASState // AS states learned from NTFY (key: RC, 0 without one)
+	dests       DestinationTable
 	// Routing key management (asp_rkm.go): queued REG/DEREG REQs, the
 	// head outstanding while rkmAttempts > 0; the keys registered per
 	// learned routing context; the last Local-RK-Identifier assigned.
