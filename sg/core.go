@@ -466,27 +466,22 @@ func (c *Core) hold(b *binding, m *mxua.Message) bool {
 // requeue puts the messages b's lost PE left unanswered at the head of
 // its buffer, ahead of any held since, to go to the survivor; it returns
 // how many. The failover buffer's limits apply: the oldest go, the rest
-// are dropped.
+// are dropped. The caller then forgets b.sent (answered).
 func (c *Core) requeue(b *binding) int {
-	n := min(len(b.sent), c.cfg.MaxBufferPerBinding-len(b.buf), c.cfg.MaxBuffered-c.buffered)
-	if n < 0 {
-		n = 0
-	}
+	n := max(0, min(len(b.sent), c.cfg.MaxBufferPerBinding-len(b.buf), c.cfg.MaxBuffered-c.buffered))
 	if over := len(b.sent) - n; over > 0 {
 		c.cnt.BufferFull += uint64(over)
 		c.discard(nil, over, "failover buffer full")
 	}
-	if n == 0 {
-		b.answered()
+	switch {
+	case n == 0:
 		return 0
-	}
-	if len(b.buf) == 0 {
+	case len(b.buf) == 0:
 		// The usual case (a bound binding holds nothing): swap arrays.
 		clear(b.sent[n:])
 		b.buf, b.sent = b.sent[:n], b.buf[:0]
-	} else {
+	default:
 		b.buf = append(append(make([]*mxua.Message, 0, n+len(b.buf)), b.sent[:n]...), b.buf...)
-		b.answered()
 	}
 	c.buffered += n
 	return n
